@@ -1,0 +1,26 @@
+'use strict'
+
+// Writing Set-Cookie values onto a response without losing what is already there.
+
+// Sets `lines` as the response's Set-Cookie values. Values already set for other cookies are kept;
+// an earlier value for one of `names` (this session's cookie and its .sig) is replaced.
+function setCookies (res, lines, names) {
+  const existing = res.getHeader('Set-Cookie')
+  if (existing === undefined || existing === null) {
+    res.setHeader('Set-Cookie', lines)
+    return
+  }
+  const others = (Array.isArray(existing) ? existing : [String(existing)])
+    .filter((line) => !names.some((name) => line.startsWith(name + '=')))
+  res.setHeader('Set-Cookie', others.concat(lines))
+}
+
+// Whether the request came over TLS, as the `cookies` package the original used decided it
+// (which is when it added `secure` to the cookie).
+function isEncrypted (req) {
+  if (req.protocol === 'https') return true
+  const socket = req.socket || req.connection
+  return Boolean(socket && socket.encrypted)
+}
+
+module.exports = { setCookies, isEncrypted }

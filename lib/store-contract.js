@@ -1,0 +1,80 @@
+'use strict'
+
+// What a Session needs of a store: get, getAll, set, del and delAll whose callbacks are called
+// exactly once and never synchronously, and which report failures to the callback. This package's
+// own stores keep that contract; any other store is checked once and wrapped to keep it.
+
+const kKeepsContract = Symbol.for('generic-session.keepsStoreContract')
+const REQUIRED = ['get', 'getAll', 'set', 'del', 'delAll']
+
+const wrapped = new WeakMap()
+
+// The object a Session calls for `store`, after checking it implements the Store API.
+function operationsFor (store) {
+  if (store !== null && typeof store === 'object' && store[kKeepsContract] === true) return store
+  let operations = wrapped.get(store)
+  if (operations === undefined) {
+    checkStore(store)
+    operations = new GuardedStore(store)
+    wrapped.set(store, operations)
+  }
+  return operations
+}
+
+function checkStore (store) {
+  if (store === null || (typeof store !== 'object' && typeof store !== 'function')) {
+    throw new TypeError('store must be an object implementing the Store API (get, getAll, set, del, delAll)')
+  }
+  const missing = REQUIRED.filter((name) => typeof store[name] !== 'function')
+  if (missing.length > 0) {
+    throw new TypeError(`store must implement the Store API: missing ${missing.join(', ')}`)
+  }
+}
+
+// A custom store behind the contract: its callback reaches ours once and asynchronously, and a
+// synchronous throw becomes a callback error instead of escaping into the request.
+class GuardedStore {
+  constructor (store) {
+    this.store = store
+  }
+
+  get (id, key, expire, callback) {
+    guarded(callback, true, (done) => this.store.get(id, key, expire, done))
+  }
+
+  getAll (id, expire, callback) {
+    guarded(callback, true, (done) => this.store.getAll(id, expire, done))
+  }
+
+  set (id, key, value, expire, callback) {
+    guarded(callback, false, (done) => this.store.set(id, key, value, expire, done))
+  }
+
+  del (id, key, expire, callback) {
+    guarded(callback, false, (done) => this.store.del(id, key, expire, done))
+  }
+
+  delAll (id, callback) {
+    guarded(callback, false, (done) => this.store.delAll(id, done))
+  }
+}
+
+function guarded (callback, withValue, operation) {
+  let returned = false
+  let called = false
+  const done = (err, value) => {
+    if (called) return
+    called = true
+    const args = withValue && !err ? [err || null, value] : [err || null]
+    if (returned) callback(...args)
+    else process.nextTick(() => callback(...args))
+  }
+  try {
+    operation(done)
+  } catch (err) {
+    done(err)
+  }
+  returned = true
+}
+
+module.exports = { operationsFor, kKeepsContract }

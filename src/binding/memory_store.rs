@@ -1,0 +1,67 @@
+use std::time::{Duration, Instant};
+
+use napi_derive::napi;
+
+use crate::memory_store::{Limits, MemoryStore};
+
+/// The native half of `MemoryStore`: synchronous, on the JavaScript thread; `lib/memory-store.js`
+/// turns it into the callback-style Store API.
+#[napi(js_name = "MemoryStoreCore")]
+pub struct JsMemoryStore {
+  inner: MemoryStore,
+}
+
+#[napi]
+impl JsMemoryStore {
+  /// `maxBytes`: bound on stored JSON; `maxAgeMs`: idle lifetime. Validated by the caller.
+  #[napi(constructor)]
+  pub fn new(max_bytes: f64, max_age_ms: f64) -> Self {
+    let limits = Limits { max_bytes: max_bytes as usize, max_age: Duration::from_secs_f64(max_age_ms / 1000.0) };
+    JsMemoryStore { inner: MemoryStore::new(limits) }
+  }
+
+  /// The stored JSON text, or `null`.
+  #[napi]
+  pub fn get(&mut self, id: String, key: String) -> Option<String> {
+    self.inner.get(&id, &key, Instant::now()).map(str::to_owned)
+  }
+
+  /// The whole session as a JSON object text.
+  #[napi]
+  pub fn get_all(&mut self, id: String) -> String {
+    self.inner.get_all(&id, Instant::now())
+  }
+
+  /// Stores a JSON text.
+  #[napi]
+  pub fn set(&mut self, id: String, key: String, json: String) {
+    self.inner.set(&id, &key, json, Instant::now());
+  }
+
+  #[napi]
+  pub fn del(&mut self, id: String, key: String) {
+    self.inner.del(&id, &key, Instant::now());
+  }
+
+  #[napi]
+  pub fn del_all(&mut self, id: String) {
+    self.inner.del_all(&id);
+  }
+
+  #[napi]
+  pub fn extend(&mut self, id: String) {
+    self.inner.extend(&id, Instant::now());
+  }
+
+  /// Sessions held.
+  #[napi(getter)]
+  pub fn size(&self) -> u32 {
+    self.inner.len() as u32
+  }
+
+  /// Bytes counted against `cache.max`.
+  #[napi(getter)]
+  pub fn used_bytes(&self) -> f64 {
+    self.inner.used_bytes() as f64
+  }
+}

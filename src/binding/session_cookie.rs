@@ -1,0 +1,62 @@
+use napi::bindgen_prelude::{Buffer, Error, Result, Status};
+use napi_derive::napi;
+
+use crate::keygrip::Keygrip;
+use crate::session_cookie::SessionCookie;
+use crate::set_cookie::Attributes;
+
+/// The session cookie's request step, configured once per options object.
+#[napi(js_name = "SessionCookie")]
+pub struct JsSessionCookie {
+  inner: SessionCookie,
+}
+
+#[napi]
+impl JsSessionCookie {
+  /// `keys`: the signing keys, newest first; absent for unsigned cookies.
+  #[napi(constructor)]
+  pub fn new(name: String, expire_ms: f64, keys: Option<Vec<Buffer>>) -> Result<Self> {
+    let keygrip = match keys {
+      None => None,
+      Some(keys) => Some(Keygrip::new(&keys).ok_or_else(|| Error::new(Status::InvalidArg, "invalid keys provided"))?),
+    };
+    Ok(JsSessionCookie { inner: SessionCookie::new(&name, expire_ms, keygrip) })
+  }
+
+  /// The whole per-request step in one call: `[token, ...setCookieValues]`.
+  #[napi]
+  pub fn begin(&self, cookie_header: Option<String>, now_ms: f64, secure: bool) -> Vec<String> {
+    let begun = self.inner.begin(cookie_header.as_deref(), now_ms, secure);
+    let mut out = Vec::with_capacity(1 + begun.set_cookies.len());
+    out.push(begun.token);
+    out.extend(begun.set_cookies);
+    out
+  }
+
+  /// `Set-Cookie` values that make the client drop the cookie (for `destroy()`).
+  #[napi]
+  pub fn clearing(&self, secure: bool) -> Vec<String> {
+    self.inner.clearing(secure)
+  }
+
+  /// `[value, signature]` as the request carries them, for a Keygrip-like object to verify.
+  #[napi]
+  pub fn raw(&self, cookie_header: String) -> Vec<Option<String>> {
+    let (value, signature) = self.inner.raw(&cookie_header);
+    vec![value.map(str::to_owned), signature.map(str::to_owned)]
+  }
+
+  /// `Set-Cookie` values for `token` (and its signature, when given) expiring at `expiresAtMs`
+  /// (milliseconds since the epoch; `0` clears the cookie).
+  #[napi]
+  pub fn lines(&self, token: String, signature: Option<String>, expires_at_ms: f64, secure: bool) -> Vec<String> {
+    let expires_at = (expires_at_ms / 1000.0).floor() as i64;
+    self.inner.lines(&token, signature.as_deref(), Attributes { expires_at, secure })
+  }
+}
+
+/// A new session token: 30 random bytes from a CSPRNG, base64 (40 characters).
+#[napi]
+pub fn new_token() -> String {
+  crate::token::generate()
+}

@@ -1,0 +1,20 @@
+//! Native core of `generic-session`.
+//!
+//! The request path reads top to bottom: [`cookie_header`] finds the session cookie in the request,
+//! [`keygrip`] verifies its signature, [`token`] makes a new token when there is none,
+//! [`set_cookie`] writes the response cookie, and [`session_cookie`] ties those steps into the one
+//! call made per request. [`memory_store`] is the in-process store. Nothing above knows of N-API:
+//! the [`binding`] module converts between JavaScript and these types, and is the only place that
+//! does.
+
+pub mod base64;
+pub mod cookie_header;
+pub mod http_date;
+pub mod json_text;
+pub mod keygrip;
+pub mod memory_store;
+pub mod session_cookie;
+pub mod set_cookie;
+pub mod token;
+
+mod binding;

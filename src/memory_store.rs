@@ -1,0 +1,265 @@
+//! The in-process session store: one record per session key, LRU-bounded by bytes of stored JSON,
+//! with an idle lifetime refreshed on every access.
+//!
+//! It lives on the JavaScript thread and every operation is a plain synchronous call: a thread hop
+//! would cost far more than the work. Call order is therefore apply order.
+
+use std::time::{Duration, Instant};
+
+use lru::LruCache;
+
+use crate::json_text;
+
+/// Limits of a [`MemoryStore`].
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+  /// Bound on the total size of stored sessions, each counted as the length of its JSON text.
+  pub max_bytes: usize,
+  /// How long a session may go unused before it is gone.
+  pub max_age: Duration,
+}
+
+/// Sessions by id, least recently used first out.
+pub struct MemoryStore {
+  sessions: LruCache<String, Session>,
+  limits: Limits,
+  used_bytes: usize,
+}
+
+/// One session's records, in insertion order (the order `getAll` gives them back).
+struct Session {
+  /// (key, value as JSON text). Sessions hold a handful of keys, where a scan beats hashing.
+  records: Vec<(String, String)>,
+  /// Length of the session's JSON object text: `{` + each `"key":value,` (the last comma is `}`).
+  bytes: usize,
+  touched: Instant,
+}
+
+impl Session {
+  fn new(now: Instant) -> Self {
+    Session { records: Vec::new(), bytes: 1, touched: now }
+  }
+
+  fn position(&self, key: &str) -> Option<usize> {
+    self.records.iter().position(|(k, _)| k == key)
+  }
+
+  fn record_bytes(key: &str, value: &str) -> usize {
+    json_text::string_len(key) + value.len() + 2
+  }
+}
+
+impl MemoryStore {
+  pub fn new(limits: Limits) -> Self {
+    MemoryStore { sessions: LruCache::unbounded(), limits, used_bytes: 0 }
+  }
+
+  /// The JSON text stored under `key`, refreshing the session's idle time.
+  pub fn get(&mut self, id: &str, key: &str, now: Instant) -> Option<&str> {
+    let session = self.live(id, now)?;
+    let index = session.position(key)?;
+    Some(&session.records[index].1)
+  }
+
+  /// The whole session as one JSON object text (`{}` when it holds nothing).
+  pub fn get_all(&mut self, id: &str, now: Instant) -> String {
+    match self.live(id, now) {
+      Some(session) => json_text::object(session.records.iter().map(|(k, v)| (k.as_str(), v.as_str())), session.bytes + 1),
+      None => "{}".to_owned(),
+    }
+  }
+
+  /// Stores `json` (a JSON text) under `key`, then evicts least recently used sessions while the
+  /// store is over its byte bound.
+  pub fn set(&mut self, id: &str, key: &str, json: String, now: Instant) {
+    self.sweep_idle(now);
+    if self.live(id, now).is_none() {
+      self.sessions.put(id.to_owned(), Session::new(now));
+      self.used_bytes += 1;
+    }
+    let session = self.sessions.get_mut(id).expect("just ensured");
+    let added = Session::record_bytes(key, &json);
+    let removed = match session.position(key) {
+      Some(index) => {
+        let old = std::mem::replace(&mut session.records[index].1, json);
+        Session::record_bytes(key, &old)
+      }
+      None => {
+        session.records.push((key.to_owned(), json));
+        0
+      }
+    };
+    session.bytes = session.bytes + added - removed;
+    self.used_bytes = self.used_bytes + added - removed;
+    self.evict_over_bound();
+  }
+
+  /// Removes `key` from the session, refreshing its idle time.
+  pub fn del(&mut self, id: &str, key: &str, now: Instant) {
+    self.sweep_idle(now);
+    let Some(session) = self.live(id, now) else { return };
+    let Some(index) = session.position(key) else { return };
+    let (key, value) = session.records.remove(index);
+    let removed = Session::record_bytes(&key, &value);
+    session.bytes -= removed;
+    self.used_bytes -= removed;
+  }
+
+  /// Removes the whole session.
+  pub fn del_all(&mut self, id: &str) {
+    if let Some(session) = self.sessions.pop(id) {
+      self.used_bytes -= session.bytes;
+    }
+  }
+
+  /// Refreshes the session's idle time.
+  pub fn extend(&mut self, id: &str, now: Instant) {
+    self.live(id, now);
+  }
+
+  /// Number of sessions held (idle ones not yet swept included).
+  pub fn len(&self) -> usize {
+    self.sessions.len()
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.sessions.is_empty()
+  }
+
+  /// Total size of the sessions held, as counted against `max_bytes`.
+  pub fn used_bytes(&self) -> usize {
+    self.used_bytes
+  }
+
+  /// The session, made most recently used and touched now, unless it is missing or idle too long
+  /// (then it is dropped).
+  fn live(&mut self, id: &str, now: Instant) -> Option<&mut Session> {
+    let max_age = self.limits.max_age;
+    let idle = now.saturating_duration_since(self.sessions.get_mut(id)?.touched) > max_age;
+    if idle {
+      self.del_all(id);
+      return None;
+    }
+    let session = self.sessions.get_mut(id)?;
+    session.touched = now;
+    Some(session)
+  }
+
+  /// Drops sessions idle longer than `max_age`. Recency order is touch order, so they are all at
+  /// the cold end and each write pays only for what has actually expired.
+  fn sweep_idle(&mut self, now: Instant) {
+    while let Some((_, session)) = self.sessions.peek_lru() {
+      if now.saturating_duration_since(session.touched) <= self.limits.max_age {
+        break;
+      }
+      self.pop_lru();
+    }
+  }
+
+  fn evict_over_bound(&mut self) {
+    while self.used_bytes > self.limits.max_bytes && self.pop_lru() {}
+  }
+
+  fn pop_lru(&mut self) -> bool {
+    match self.sessions.pop_lru() {
+      Some((_, session)) => {
+        self.used_bytes -= session.bytes;
+        true
+      }
+      None => false,
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn store(max_bytes: usize, max_age_ms: u64) -> MemoryStore {
+    MemoryStore::new(Limits { max_bytes, max_age: Duration::from_millis(max_age_ms) })
+  }
+
+  #[test]
+  fn set_then_get_returns_the_json() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("id", "k", "\"v\"".into(), now);
+    assert_eq!(s.get("id", "k", now), Some("\"v\""));
+    assert_eq!(s.get("id", "other", now), None);
+    assert_eq!(s.get("nobody", "k", now), None);
+  }
+
+  #[test]
+  fn get_all_keeps_insertion_order_and_counts_bytes_exactly() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("id", "b", "1".into(), now);
+    s.set("id", "a", "[2]".into(), now);
+    s.set("id", "b", "3".into(), now);
+    let all = s.get_all("id", now);
+    assert_eq!(all, r#"{"b":3,"a":[2]}"#);
+    assert_eq!(s.used_bytes(), all.len());
+    assert_eq!(s.get_all("nobody", now), "{}");
+  }
+
+  #[test]
+  fn del_removes_one_key_and_del_all_the_session() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("id", "a", "1".into(), now);
+    s.set("id", "b", "2".into(), now);
+    s.del("id", "a", now);
+    assert_eq!(s.get_all("id", now), r#"{"b":2}"#);
+    assert_eq!(s.used_bytes(), r#"{"b":2}"#.len());
+    s.del_all("id");
+    assert_eq!(s.get_all("id", now), "{}");
+    assert_eq!(s.used_bytes(), 0);
+    assert!(s.is_empty());
+  }
+
+  #[test]
+  fn evicts_least_recently_used_sessions_over_the_byte_bound() {
+    let mut s = store(30, 60_000);
+    let now = Instant::now();
+    s.set("old", "k", "\"0123456789\"".into(), now); // 19 bytes
+    s.set("new", "k", "\"0123456789\"".into(), now); // 38 in all: "old" goes
+    assert_eq!(s.get("old", "k", now), None);
+    assert_eq!(s.get("new", "k", now), Some("\"0123456789\""));
+    assert_eq!(s.len(), 1);
+  }
+
+  #[test]
+  fn reading_a_session_saves_it_from_eviction() {
+    let mut s = store(40, 60_000);
+    let now = Instant::now();
+    s.set("a", "k", "1".into(), now);
+    s.set("b", "k", "1".into(), now);
+    s.get("a", "k", now);
+    s.set("c", "k", "\"01234567890123456789\"".into(), now);
+    assert_eq!(s.get("a", "k", now), Some("1"));
+    assert_eq!(s.get("b", "k", now), None);
+  }
+
+  #[test]
+  fn idle_sessions_expire_and_access_refreshes_them() {
+    let mut s = store(1 << 20, 100);
+    let t0 = Instant::now();
+    s.set("kept", "k", "1".into(), t0);
+    s.set("idle", "k", "1".into(), t0);
+    s.extend("kept", t0 + Duration::from_millis(80));
+    assert_eq!(s.get("kept", "k", t0 + Duration::from_millis(150)), Some("1"));
+    assert_eq!(s.get("idle", "k", t0 + Duration::from_millis(150)), None);
+  }
+
+  #[test]
+  fn writes_sweep_expired_sessions() {
+    let mut s = store(1 << 20, 100);
+    let t0 = Instant::now();
+    for i in 0..10 {
+      s.set(&format!("s{i}"), "k", "1".into(), t0);
+    }
+    s.set("fresh", "k", "1".into(), t0 + Duration::from_millis(200));
+    assert_eq!(s.len(), 1);
+    assert_eq!(s.used_bytes(), r#"{"k":1}"#.len());
+  }
+}

@@ -1,0 +1,177 @@
+//! The per-request cookie step: Cookie header → token (verified, or new) → Set-Cookie lines.
+
+use crate::cookie_header;
+use crate::keygrip::Keygrip;
+use crate::set_cookie::{self, Attributes};
+use crate::token;
+
+/// How one session cookie is read and written: its name, its lifetime and, when cookies are
+/// signed, the keys.
+pub struct SessionCookie {
+  name: String,
+  sig_name: String,
+  expire_ms: f64,
+  keygrip: Option<Keygrip>,
+}
+
+/// What a request's session cookie step produced.
+#[derive(Debug)]
+pub struct Begun {
+  /// The session token: the request's own when it carried a valid one, else a new one.
+  pub token: String,
+  /// The response's `Set-Cookie` values: the cookie, then its `.sig` when signed.
+  pub set_cookies: Vec<String>,
+}
+
+impl SessionCookie {
+  /// A cookie called `name` that lives `expire_ms` from each request, signed when `keygrip` is set.
+  pub fn new(name: &str, expire_ms: f64, keygrip: Option<Keygrip>) -> Self {
+    SessionCookie { name: name.to_owned(), sig_name: format!("{name}.sig"), expire_ms, keygrip }
+  }
+
+  /// Reads the request's token or makes a new one, and writes the cookie for the response.
+  ///
+  /// A missing, malformed or badly signed cookie is no cookie: a new token. A signature by an
+  /// older key is accepted and the cookie re-signed with the newest.
+  pub fn begin(&self, cookie_header: Option<&str>, now_ms: f64, secure: bool) -> Begun {
+    let carried = cookie_header.and_then(|header| self.verified_token(header));
+    let (token, signature) = match carried {
+      // Signed by the newest key: the signature it came with is the one to send back.
+      Some((token, Some((0, signature)))) => (token.to_owned(), Some(signature.to_owned())),
+      Some((token, _)) => (token.to_owned(), self.sign(token)),
+      None => {
+        let token = token::generate();
+        let signature = self.sign(&token);
+        (token, signature)
+      }
+    };
+    let set_cookies = self.lines(&token, signature.as_deref(), Attributes { expires_at: self.expires_at(now_ms), secure });
+    Begun { token, set_cookies }
+  }
+
+  /// When a cookie written at `now_ms` expires, in whole seconds (as `Date#toUTCString` rounds).
+  pub fn expires_at(&self, now_ms: f64) -> i64 {
+    ((now_ms + self.expire_ms) / 1000.0).floor() as i64
+  }
+
+  /// The lines that make the client drop the cookie: an empty value that expired in 1970, signed
+  /// when cookies are, as `destroy()` sends them.
+  pub fn clearing(&self, secure: bool) -> Vec<String> {
+    self.lines("", self.sign("").as_deref(), Attributes { expires_at: 0, secure })
+  }
+
+  /// The cookie's raw value and its `.sig` value, for signing done outside (a Keygrip-like
+  /// object from JavaScript). Implausible values are dropped here already.
+  pub fn raw<'h>(&self, cookie_header: &'h str) -> (Option<&'h str>, Option<&'h str>) {
+    let value = cookie_header::find(cookie_header, &self.name).filter(|v| token::is_plausible(v));
+    let signature = value.and_then(|_| cookie_header::find(cookie_header, &self.sig_name));
+    (value, signature)
+  }
+
+  /// The `Set-Cookie` values for `token` and, when given, its signature.
+  pub fn lines(&self, token: &str, signature: Option<&str>, attributes: Attributes) -> Vec<String> {
+    let mut lines = Vec::with_capacity(2);
+    lines.push(set_cookie::serialize(&self.name, token, attributes));
+    if let Some(signature) = signature {
+      lines.push(set_cookie::serialize(&self.sig_name, signature, attributes));
+    }
+    lines
+  }
+
+  /// The token in the header, if plausible and (when signing) validly signed, with the index of
+  /// the key that signed it and the signature.
+  #[allow(clippy::type_complexity)]
+  fn verified_token<'h>(&self, header: &'h str) -> Option<(&'h str, Option<(usize, &'h str)>)> {
+    let (value, signature) = self.raw(header);
+    let value = value?;
+    match &self.keygrip {
+      None => Some((value, None)),
+      Some(keygrip) => {
+        let signature = signature?;
+        let index = keygrip.index(self.signed_data(value).as_bytes(), signature)?;
+        Some((value, Some((index, signature))))
+      }
+    }
+  }
+
+  fn sign(&self, value: &str) -> Option<String> {
+    self.keygrip.as_ref().map(|keygrip| keygrip.sign(self.signed_data(value).as_bytes()))
+  }
+
+  /// What Keygrip signs for a cookie: `name=value`.
+  fn signed_data(&self, value: &str) -> String {
+    format!("{}={}", self.name, value)
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  const NOW_MS: f64 = 1_700_000_000_000.0;
+
+  fn signed(keys: &[&str]) -> SessionCookie {
+    SessionCookie::new("s", 3_600_000.0, Keygrip::new(keys))
+  }
+
+  #[test]
+  fn keeps_a_carried_token() {
+    let cookie = SessionCookie::new("s", 3_600_000.0, None);
+    let begun = cookie.begin(Some("a=1; s=abcd"), NOW_MS, false);
+    assert_eq!(begun.token, "abcd");
+    assert_eq!(begun.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]);
+  }
+
+  #[test]
+  fn makes_a_token_when_there_is_none() {
+    let cookie = SessionCookie::new("s", 1000.0, None);
+    let begun = cookie.begin(None, NOW_MS, false);
+    assert_eq!(begun.token.len(), 40);
+    assert!(begun.set_cookies[0].starts_with(&format!("s={}; path=/", begun.token)));
+  }
+
+  #[test]
+  fn replaces_garbage_with_a_new_token() {
+    let cookie = SessionCookie::new("s", 1000.0, None);
+    for header in ["s=", "s=a b", "s=\u{1}\u{2}", &format!("s={}", "A".repeat(9000))] {
+      assert_eq!(cookie.begin(Some(header), NOW_MS, false).token.len(), 40, "{header:?}");
+    }
+  }
+
+  #[test]
+  fn accepts_a_valid_signature_and_sends_it_back() {
+    let cookie = signed(&["k1"]);
+    let first = cookie.begin(None, NOW_MS, false);
+    let sig = first.set_cookies[1].split(';').next().unwrap().to_owned();
+    let header = format!("s={}; {}", first.token, sig);
+    let again = cookie.begin(Some(&header), NOW_MS, false);
+    assert_eq!(again.token, first.token);
+    assert_eq!(again.set_cookies, first.set_cookies);
+  }
+
+  #[test]
+  fn rejects_a_tampered_or_unsigned_cookie() {
+    let cookie = signed(&["k1"]);
+    let sig = Keygrip::new(&["k1"]).unwrap().sign(b"s=abcd");
+    assert_ne!(cookie.begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false).token, "abce");
+    assert_ne!(cookie.begin(Some("s=abcd"), NOW_MS, false).token, "abcd");
+    assert_eq!(cookie.begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false).token, "abcd");
+  }
+
+  #[test]
+  fn re_signs_with_the_newest_key() {
+    let old_sig = Keygrip::new(&["old"]).unwrap().sign(b"s=abcd");
+    let new_sig = Keygrip::new(&["new"]).unwrap().sign(b"s=abcd");
+    let begun = signed(&["new", "old"]).begin(Some(&format!("s=abcd; s.sig={old_sig}")), NOW_MS, false);
+    assert_eq!(begun.token, "abcd");
+    assert!(begun.set_cookies[1].starts_with(&format!("s.sig={new_sig};")));
+  }
+
+  #[test]
+  fn clearing_expires_in_1970_and_is_signed() {
+    let lines = signed(&["k1"]).clearing(true);
+    let sig = Keygrip::new(&["k1"]).unwrap().sign(b"s=");
+    assert_eq!(lines[0], "s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly");
+    assert_eq!(lines[1], format!("s.sig={sig}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly"));
+  }
+}
