@@ -22,7 +22,8 @@ const configs = new WeakMap()
 let defaultConfig
 
 function readOptions (options) {
-  if (options === undefined || options === null) return defaultConfig || (defaultConfig = buildConfig({}))
+  // Falsy means defaults, as the original's `options || {}`.
+  if (!options) return defaultConfig || (defaultConfig = buildConfig({}))
   if (typeof options !== 'object') throw new TypeError('options must be an object')
   let config = configs.get(options)
   if (config === undefined) {
@@ -53,9 +54,12 @@ function buildConfig (options) {
   return Object.freeze({ options: merged, expireMs: settings.expireMs, idPrefix, cookie })
 }
 
-function readExpire (expire) {
+// Seconds, as a number or a numeric string (the original multiplied whatever it got by 1000, so
+// `expire: process.env.SESSION_SECONDS` worked).
+function readExpire (option) {
+  const expire = typeof option === 'string' && option.trim() !== '' ? Number(option) : option
   if (typeof expire !== 'number' || !(expire > 0) || expire > MAX_EXPIRE_SECONDS) {
-    throw new RangeError(`options.expire must be a number of seconds above 0 and at most ${MAX_EXPIRE_SECONDS}, got ${describe(expire)}`)
+    throw new RangeError(`options.expire must be a number of seconds above 0 and at most ${MAX_EXPIRE_SECONDS}, got ${describe(option)}`)
   }
   return expire
 }

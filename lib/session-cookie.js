@@ -18,9 +18,10 @@ function nativeCookie ({ cookieName, expireMs, keys }) {
   const names = [cookieName, cookieName + '.sig']
   return {
     begin (req, res, nowMs) {
-      const out = core.begin(req.headers.cookie, nowMs, isEncrypted(req))
-      const token = out.shift() // [token, ...Set-Cookie values]
-      setCookies(res, out, names)
+      // One native call: "setCookie1\n[setCookie2\n]token".
+      const lines = core.begin(req.headers.cookie, nowMs, isEncrypted(req)).split('\n')
+      const token = lines.pop()
+      setCookies(res, lines, names)
       return token
     },
     clear (req, res) {

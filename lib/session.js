@@ -67,10 +67,14 @@ class Session {
     return done.promise
   }
 
-  // delAll, then tell the client to drop the cookie.
+  // delAll, then tell the client to drop the cookie (even when delAll failed, as the original:
+  // the client's session ends either way, and the error still reaches the callback).
   destroy (callback) {
     const done = settle(callback)
-    this.#store.delAll(this.id, (err) => done.callback(err || this.#clearCookie()))
+    this.#store.delAll(this.id, (err) => {
+      const cookieErr = this.#clearCookie()
+      done.callback(err || cookieErr)
+    })
     return done.promise
   }
 

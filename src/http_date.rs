@@ -9,20 +9,41 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 /// assert_eq!(generic_session::http_date::format(0), "Thu, 01 Jan 1970 00:00:00 GMT");
 /// ```
 pub fn format(unix_seconds: i64) -> String {
+  let mut out = String::with_capacity(29);
+  format_into(&mut out, unix_seconds);
+  out
+}
+
+/// Appends the date to `out`. Digits are written by hand: this runs on every request, and the
+/// formatting machinery costs several times the arithmetic. Years are written with four digits,
+/// which is what cookie expiry (at most a century ahead) needs.
+pub fn format_into(out: &mut String, unix_seconds: i64) {
   let days = unix_seconds.div_euclid(86_400);
   let secs_of_day = unix_seconds.rem_euclid(86_400);
   let (year, month, day) = civil_from_days(days);
   let weekday = (days + 4).rem_euclid(7) as usize; // 1970-01-01 was a Thursday
-  format!(
-    "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-    DAYS[weekday],
-    day,
-    MONTHS[(month - 1) as usize],
-    year,
-    secs_of_day / 3600,
-    secs_of_day / 60 % 60,
-    secs_of_day % 60
-  )
+  out.push_str(DAYS[weekday]);
+  out.push_str(", ");
+  push_digits(out, day, 2);
+  out.push(' ');
+  out.push_str(MONTHS[(month - 1) as usize]);
+  out.push(' ');
+  push_digits(out, year, 4);
+  out.push(' ');
+  push_digits(out, secs_of_day / 3600, 2);
+  out.push(':');
+  push_digits(out, secs_of_day / 60 % 60, 2);
+  out.push(':');
+  push_digits(out, secs_of_day % 60, 2);
+  out.push_str(" GMT");
+}
+
+/// The last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: i64, width: u32) {
+  for position in (0..width).rev() {
+    let digit = (value / 10_i64.pow(position)).rem_euclid(10) as u8;
+    out.push(char::from(b'0' + digit));
+  }
 }
 
 /// Year, month (1-12) and day (1-31) of a day count since 1970-01-01, after Howard Hinnant's

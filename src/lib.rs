@@ -17,4 +17,7 @@ pub mod session_cookie;
 pub mod set_cookie;
 pub mod token;
 
+// Compiled into the addon only: unit tests exercise the core directly.
+#[cfg(not(test))]
 mod binding;
+

@@ -70,7 +70,7 @@ impl MemoryStore {
   }
 
   /// Stores `json` (a JSON text) under `key`, then evicts least recently used sessions while the
-  /// store is over its byte bound.
+  /// store is over its byte bound. A session larger than the bound on its own is dropped whole.
   pub fn set(&mut self, id: &str, key: &str, json: String, now: Instant) {
     self.sweep_idle(now);
     if self.live(id, now).is_none() {
@@ -91,6 +91,12 @@ impl MemoryStore {
     };
     session.bytes = session.bytes + added - removed;
     self.used_bytes = self.used_bytes + added - removed;
+    if session.bytes > self.limits.max_bytes {
+      // A session that alone exceeds the bound is dropped by itself, as lru-cache dropped an
+      // oversized entry: evicting everyone else first would not make it fit.
+      self.del_all(id);
+      return;
+    }
     self.evict_over_bound();
   }
 
@@ -238,6 +244,17 @@ mod tests {
     s.set("c", "k", "\"01234567890123456789\"".into(), now);
     assert_eq!(s.get("a", "k", now), Some("1"));
     assert_eq!(s.get("b", "k", now), None);
+  }
+
+  #[test]
+  fn a_session_over_the_bound_on_its_own_goes_alone() {
+    let mut s = store(30, 60_000);
+    let now = Instant::now();
+    s.set("small", "k", "1".into(), now);
+    s.set("huge", "k", format!("\"{}\"", "x".repeat(100)), now);
+    assert_eq!(s.get("huge", "k", now), None);
+    assert_eq!(s.get("small", "k", now), Some("1"));
+    assert_eq!(s.used_bytes(), r#"{"k":1}"#.len());
   }
 
   #[test]

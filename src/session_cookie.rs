@@ -1,6 +1,9 @@
 //! The per-request cookie step: Cookie header → token (verified, or new) → Set-Cookie lines.
 
+use std::cell::RefCell;
+
 use crate::cookie_header;
+use crate::http_date;
 use crate::keygrip::Keygrip;
 use crate::set_cookie::{self, Attributes};
 use crate::token;
@@ -12,6 +15,8 @@ pub struct SessionCookie {
   sig_name: String,
   expire_ms: f64,
   keygrip: Option<Keygrip>,
+  /// The last `expires` written, by second: every request in the same second shares it.
+  last_expires: RefCell<(i64, String)>,
 }
 
 /// What a request's session cookie step produced.
@@ -23,10 +28,19 @@ pub struct Begun {
   pub set_cookies: Vec<String>,
 }
 
+/// When a cookie cleared by `destroy()` expired: the epoch.
+const EPOCH: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
+
 impl SessionCookie {
   /// A cookie called `name` that lives `expire_ms` from each request, signed when `keygrip` is set.
   pub fn new(name: &str, expire_ms: f64, keygrip: Option<Keygrip>) -> Self {
-    SessionCookie { name: name.to_owned(), sig_name: format!("{name}.sig"), expire_ms, keygrip }
+    SessionCookie {
+      name: name.to_owned(),
+      sig_name: format!("{name}.sig"),
+      expire_ms,
+      keygrip,
+      last_expires: RefCell::new((0, EPOCH.to_owned())),
+    }
   }
 
   /// Reads the request's token or makes a new one, and writes the cookie for the response.
@@ -45,19 +59,14 @@ impl SessionCookie {
         (token, signature)
       }
     };
-    let set_cookies = self.lines(&token, signature.as_deref(), Attributes { expires_at: self.expires_at(now_ms), secure });
+    let set_cookies = self.lines(&token, signature.as_deref(), self.expires_at(now_ms), secure);
     Begun { token, set_cookies }
-  }
-
-  /// When a cookie written at `now_ms` expires, in whole seconds (as `Date#toUTCString` rounds).
-  pub fn expires_at(&self, now_ms: f64) -> i64 {
-    ((now_ms + self.expire_ms) / 1000.0).floor() as i64
   }
 
   /// The lines that make the client drop the cookie: an empty value that expired in 1970, signed
   /// when cookies are, as `destroy()` sends them.
   pub fn clearing(&self, secure: bool) -> Vec<String> {
-    self.lines("", self.sign("").as_deref(), Attributes { expires_at: 0, secure })
+    self.lines("", self.sign("").as_deref(), 0, secure)
   }
 
   /// The cookie's raw value and its `.sig` value, for signing done outside (a Keygrip-like
@@ -68,8 +77,19 @@ impl SessionCookie {
     (value, signature)
   }
 
-  /// The `Set-Cookie` values for `token` and, when given, its signature.
-  pub fn lines(&self, token: &str, signature: Option<&str>, attributes: Attributes) -> Vec<String> {
+  /// When a cookie written at `now_ms` expires, in whole seconds (as `Date#toUTCString` rounds).
+  pub fn expires_at(&self, now_ms: f64) -> i64 {
+    ((now_ms + self.expire_ms) / 1000.0).floor() as i64
+  }
+
+  /// The `Set-Cookie` values for `token` and, when given, its signature, expiring at
+  /// `expires_at` (seconds since the epoch; 0 for a cleared cookie).
+  pub fn lines(&self, token: &str, signature: Option<&str>, expires_at: i64, secure: bool) -> Vec<String> {
+    let mut cached = self.last_expires.borrow_mut();
+    if cached.0 != expires_at {
+      *cached = (expires_at, http_date::format(expires_at));
+    }
+    let attributes = Attributes { expires: &cached.1, secure };
     let mut lines = Vec::with_capacity(2);
     lines.push(set_cookie::serialize(&self.name, token, attributes));
     if let Some(signature) = signature {
@@ -87,20 +107,19 @@ impl SessionCookie {
     match &self.keygrip {
       None => Some((value, None)),
       Some(keygrip) => {
-        let signature = signature?;
-        let index = keygrip.index(self.signed_data(value).as_bytes(), signature)?;
-        Some((value, Some((index, signature))))
+        let index = keygrip.index(&self.signed_parts(value), signature?)?;
+        Some((value, Some((index, signature?))))
       }
     }
   }
 
   fn sign(&self, value: &str) -> Option<String> {
-    self.keygrip.as_ref().map(|keygrip| keygrip.sign(self.signed_data(value).as_bytes()))
+    self.keygrip.as_ref().map(|keygrip| keygrip.sign(&self.signed_parts(value)))
   }
 
   /// What Keygrip signs for a cookie: `name=value`.
-  fn signed_data(&self, value: &str) -> String {
-    format!("{}={}", self.name, value)
+  fn signed_parts<'a>(&'a self, value: &'a str) -> [&'a [u8]; 3] {
+    [self.name.as_bytes(), b"=", value.as_bytes()]
   }
 }
 
@@ -114,12 +133,24 @@ mod tests {
     SessionCookie::new("s", 3_600_000.0, Keygrip::new(keys))
   }
 
+  fn sign(key: &str, data: &str) -> String {
+    Keygrip::new(&[key]).unwrap().sign(&[data.as_bytes()])
+  }
+
   #[test]
   fn keeps_a_carried_token() {
     let cookie = SessionCookie::new("s", 3_600_000.0, None);
     let begun = cookie.begin(Some("a=1; s=abcd"), NOW_MS, false);
     assert_eq!(begun.token, "abcd");
     assert_eq!(begun.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]);
+  }
+
+  #[test]
+  fn refreshes_expires_as_time_passes() {
+    let cookie = SessionCookie::new("s", 3_600_000.0, None);
+    cookie.begin(Some("s=abcd"), NOW_MS, false);
+    let later = cookie.begin(Some("s=abcd"), NOW_MS + 1000.0, false);
+    assert_eq!(later.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:21 GMT; httponly"]);
   }
 
   #[test]
@@ -152,7 +183,7 @@ mod tests {
   #[test]
   fn rejects_a_tampered_or_unsigned_cookie() {
     let cookie = signed(&["k1"]);
-    let sig = Keygrip::new(&["k1"]).unwrap().sign(b"s=abcd");
+    let sig = sign("k1", "s=abcd");
     assert_ne!(cookie.begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false).token, "abce");
     assert_ne!(cookie.begin(Some("s=abcd"), NOW_MS, false).token, "abcd");
     assert_eq!(cookie.begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false).token, "abcd");
@@ -160,8 +191,8 @@ mod tests {
 
   #[test]
   fn re_signs_with_the_newest_key() {
-    let old_sig = Keygrip::new(&["old"]).unwrap().sign(b"s=abcd");
-    let new_sig = Keygrip::new(&["new"]).unwrap().sign(b"s=abcd");
+    let old_sig = sign("old", "s=abcd");
+    let new_sig = sign("new", "s=abcd");
     let begun = signed(&["new", "old"]).begin(Some(&format!("s=abcd; s.sig={old_sig}")), NOW_MS, false);
     assert_eq!(begun.token, "abcd");
     assert!(begun.set_cookies[1].starts_with(&format!("s.sig={new_sig};")));
@@ -170,7 +201,7 @@ mod tests {
   #[test]
   fn clearing_expires_in_1970_and_is_signed() {
     let lines = signed(&["k1"]).clearing(true);
-    let sig = Keygrip::new(&["k1"]).unwrap().sign(b"s=");
+    let sig = sign("k1", "s=");
     assert_eq!(lines[0], "s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly");
     assert_eq!(lines[1], format!("s.sig={sig}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly"));
   }

@@ -1,12 +1,10 @@
 //! `Set-Cookie` header values, in the attribute order of the `cookies` package the original used.
 
-use crate::http_date;
-
 /// Attributes of a session cookie.
 #[derive(Clone, Copy, Debug)]
-pub struct Attributes {
-  /// `expires=`, whole seconds since the Unix epoch.
-  pub expires_at: i64,
+pub struct Attributes<'a> {
+  /// `expires=`, already formatted as an HTTP date (see [`crate::http_date`]).
+  pub expires: &'a str,
   /// `secure`: only when the request came over TLS (as `cookies` 0.5 decided).
   pub secure: bool,
 }
@@ -15,7 +13,7 @@ pub struct Attributes {
 ///
 /// ```
 /// use generic_session::set_cookie::{serialize, Attributes};
-/// let line = serialize("s", "abc", Attributes { expires_at: 0, secure: false });
+/// let line = serialize("s", "abc", Attributes { expires: "Thu, 01 Jan 1970 00:00:00 GMT", secure: false });
 /// assert_eq!(line, "s=abc; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly");
 /// ```
 pub fn serialize(name: &str, value: &str, attributes: Attributes) -> String {
@@ -24,7 +22,7 @@ pub fn serialize(name: &str, value: &str, attributes: Attributes) -> String {
   line.push('=');
   line.push_str(value);
   line.push_str("; path=/; expires=");
-  line.push_str(&http_date::format(attributes.expires_at));
+  line.push_str(attributes.expires);
   if attributes.secure {
     line.push_str("; secure");
   }
@@ -38,7 +36,7 @@ mod tests {
 
   #[test]
   fn adds_secure_before_httponly() {
-    let line = serialize("s", "v", Attributes { expires_at: 86_400, secure: true });
+    let line = serialize("s", "v", Attributes { expires: "Fri, 02 Jan 1970 00:00:00 GMT", secure: true });
     assert_eq!(line, "s=v; path=/; expires=Fri, 02 Jan 1970 00:00:00 GMT; secure; httponly");
   }
 }

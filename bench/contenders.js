@@ -1,0 +1,56 @@
+'use strict'
+
+// The servers compared by the HTTP benchmark. Each makes a plain node http request handler that
+// does the same work per request: read `count` from the session, then store count + 1.
+
+const SECRET = 'bench secret key'
+
+const contenders = {
+  // The ceiling: node http doing nothing but answering.
+  'bare http': () => (req, res) => {
+    res.end('0')
+  },
+
+  // This package, MemoryStore.
+  'generic-session (native)': ({ signed }) => {
+    const genericSession = require('..')
+    const filter = genericSession.filter(genericSession.MemoryStore(), signed ? { keys: [SECRET] } : {})
+    return (req, res) => filter(req, res, () => countUp(req.session, res))
+  },
+
+  // The original generic-session 0.1.2 with lru-cache 4 and keygrip, as published.
+  'generic-session 0.1.2': ({ signed }) => {
+    const genericSession = require('generic-session-original')
+    const filter = genericSession.filter(genericSession.MemoryStore(), signed ? { keys: [SECRET] } : {})
+    return (req, res) => filter(req, res, () => countUp(req.session, res))
+  },
+
+  // express-session as plain middleware on node http, its default MemoryStore. It always signs.
+  'express-session': ({ signed }) => {
+    if (!signed) return null
+    const session = require('express-session')
+    const middleware = session({ secret: SECRET, resave: false, saveUninitialized: false })
+    return (req, res) => middleware(req, res, () => {
+      const n = req.session.count || 0
+      req.session.count = n + 1
+      res.end(String(n))
+    })
+  }
+}
+
+function countUp (session, res) {
+  session.get('count', (err, n) => {
+    if (err) return fail(res, err)
+    session.set('count', (n || 0) + 1, (err) => {
+      if (err) return fail(res, err)
+      res.end(String(n || 0))
+    })
+  })
+}
+
+function fail (res, err) {
+  res.statusCode = 500
+  res.end(String(err))
+}
+
+module.exports = contenders
