@@ -11,6 +11,18 @@ const contenders = {
     res.end('0')
   },
 
+  // The floor for any manager that refreshes the cookie on every request (as generic-session
+  // does): bare http plus Set-Cookie values of the same size, with no session work at all.
+  'bare http + Set-Cookie': ({ signed }) => {
+    const expires = new Date(Date.now() + 1209600 * 1000).toUTCString()
+    const lines = [`s=${'x'.repeat(40)}; path=/; expires=${expires}; httponly`]
+    if (signed) lines.push(`s.sig=${'x'.repeat(27)}; path=/; expires=${expires}; httponly`)
+    return (req, res) => {
+      res.setHeader('Set-Cookie', lines)
+      res.end('0')
+    }
+  },
+
   // This package, MemoryStore.
   'generic-session (native)': ({ signed }) => {
     const genericSession = require('..')

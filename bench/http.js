@@ -28,7 +28,7 @@ async function startServer (name, signed) {
 // Bare http sets no cookie: it gets headers of the same shape, so every server parses as much.
 async function makeSessions (url, name, signed) {
   const cookies = []
-  if (name === 'bare http') {
+  if (name.startsWith('bare http')) {
     const { randomBytes } = require('crypto')
     for (let i = 0; i < SESSIONS; i++) {
       const token = randomBytes(30).toString('base64')
@@ -94,5 +94,6 @@ async function runHttp ({ seconds = 5, rounds = 1, only } = {}) {
 module.exports = { runHttp }
 
 if (require.main === module) {
-  runHttp({ seconds: Number(process.env.SECONDS || 5) }).then((rows) => console.table(rows))
+  runHttp({ seconds: Number(process.env.BENCH_SECONDS || 5), rounds: Number(process.env.BENCH_ROUNDS || 3) })
+    .then((rows) => console.table(rows.map((row) => ({ ...row, ratio: row.ratio.toFixed(2) }))))
 }

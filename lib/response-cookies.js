@@ -2,8 +2,9 @@
 
 // Writing Set-Cookie values onto a response without losing what is already there.
 
-// Sets `lines` as the response's Set-Cookie values. Values already set for other cookies are kept;
-// an earlier value for one of `names` (this session's cookie and its .sig) is replaced.
+// Sets `lines` as the response's Set-Cookie values (an array, as the original's `cookies` package
+// wrote them). Values already set for other cookies are kept; an earlier value for one of `names`
+// (this session's cookie and its .sig) is replaced.
 function setCookies (res, lines, names) {
   const existing = res.getHeader('Set-Cookie')
   if (existing === undefined || existing === null) {

@@ -18,11 +18,12 @@ function nativeCookie ({ cookieName, expireMs, keys }) {
   const names = [cookieName, cookieName + '.sig']
   return {
     begin (req, res, nowMs) {
-      // One native call: "setCookie1\n[setCookie2\n]token".
-      const lines = core.begin(req.headers.cookie, nowMs, isEncrypted(req)).split('\n')
-      const token = lines.pop()
-      setCookies(res, lines, names)
-      return token
+      // One native call: "cookie\ntoken" or, when signed, "cookie\nsignature cookie\ntoken".
+      const out = core.begin(req.headers.cookie, nowMs, isEncrypted(req))
+      const last = out.lastIndexOf('\n')
+      const first = out.indexOf('\n')
+      setCookies(res, first === last ? [out.slice(0, last)] : [out.slice(0, first), out.slice(first + 1, last)], names)
+      return out.slice(last + 1)
     },
     clear (req, res) {
       setCookies(res, core.clearing(isEncrypted(req)), names)

@@ -1,0 +1,155 @@
+// Types for generic-session: the session manager, its options, the Session object, the Store API
+// and the native MemoryStore. Hand-written; the generated binding.d.ts describes only the addon.
+
+/// <reference types="node" />
+import type { IncomingMessage, ServerResponse } from 'http'
+
+declare namespace genericSession {
+  type Callback<T = void> = (err: Error | null, result?: T) => void
+  type DoneCallback = (err: Error | null) => void
+
+  /** JSON-compatible data: what comes back equals `JSON.parse(JSON.stringify(value))`. */
+  type SessionData = Record<string, unknown>
+
+  /** A Keygrip-like signer (keygrip's own instances qualify). */
+  interface KeygripLike {
+    sign(data: string): string
+    verify(data: string, digest: string): boolean
+    index(data: string, digest: string): number
+  }
+
+  /** A Cookies-compatible manager (the `cookies` package qualifies); it then owns the cookie headers. */
+  interface CookiesLike {
+    get(name: string, opts?: { signed?: boolean; expires?: Date }): string | undefined
+    set(name: string, value: string, opts?: { signed?: boolean; expires?: Date }): unknown
+  }
+
+  /** The minimum of a request: `headers` (`cookie` is read), and `connection`/`socket` for TLS. */
+  interface RequestLike {
+    headers: { cookie?: string; [name: string]: unknown }
+    connection?: { encrypted?: boolean }
+    socket?: { encrypted?: boolean }
+    protocol?: string
+  }
+
+  /** The minimum of a response: Set-Cookie is read and written through these. */
+  interface ResponseLike {
+    getHeader(name: string): unknown
+    setHeader(name: string, value: string | string[]): unknown
+    headersSent?: boolean
+  }
+
+  interface Options {
+    /**
+     * Signing secrets, newest first (cookies are signed Keygrip-compatibly, HMAC-SHA1), or a
+     * Keygrip-like object used as is. Anything else throws `Error('invalid keys provided')`.
+     * Defaults to none: unsigned cookies.
+     */
+    keys?: Array<string | Buffer> | KeygripLike
+    /** A Cookies-compatible object to read and write the cookie. Defaults to none (native cookies). */
+    cookies?: CookiesLike
+    /**
+     * Seconds the cookie lives, refreshed on every request; the store gets the same span in
+     * milliseconds. A number or numeric string above 0. Defaults to 1209600 (2 weeks).
+     */
+    expire?: number | string
+    /** Name of the session cookie (a cookie-name token). Defaults to `'s'`. */
+    cookieName?: string
+    /** `session.id = idPrefix + token`. Defaults to `'session:'`. */
+    idPrefix?: string
+  }
+
+  /**
+   * The Store API: what a session calls and custom stores implement. `expire` is in
+   * milliseconds. Callbacks must be called once, asynchronously; errors go to the callback.
+   */
+  interface Store {
+    get(id: string, key: string, expire: number, callback: Callback<unknown>): void
+    getAll(id: string, expire: number, callback: Callback<SessionData>): void
+    set(id: string, key: string, value: unknown, expire: number, callback: DoneCallback): void
+    del(id: string, key: string, expire: number, callback: DoneCallback): void
+    delAll(id: string, callback: DoneCallback): void
+    extend?(id: string, expire: number, callback?: DoneCallback): void
+  }
+
+  interface Session {
+    /** The random token in the cookie (40 base64 characters when made here). */
+    readonly token: string
+    /** `idPrefix + token`: the key the store sees. */
+    readonly id: string
+    readonly store: Store
+    /** The options in effect, defaults filled in. */
+    readonly options: Required<Pick<Options, 'expire' | 'cookieName' | 'idPrefix'>> & Options
+    readonly request: RequestLike
+    readonly response: ResponseLike
+    /** When the cookie written for this request expires. */
+    readonly expire: Date
+    /** `expire` in milliseconds, as passed to the store. */
+    readonly expireMs: number
+
+    /** The value of `key` (`undefined` when missing); refreshes the expiry. */
+    get(key: string, callback: Callback<any>): void
+    get<T = any>(key: string): Promise<T | undefined>
+    /** `get(cb)`, `get(null | '', cb)`: the whole session, as getAll. */
+    get(callback: Callback<SessionData>): void
+    get(key?: null | ''): Promise<SessionData>
+    get(key: null | '', callback: Callback<SessionData>): void
+    /** Every key of the session (`{}` when empty); refreshes the expiry. */
+    getAll(callback: Callback<SessionData>): void
+    getAll(): Promise<SessionData>
+    /** Stores `value` (JSON-compatible); `set(key, cb)` and `set(key)` store `null`. */
+    set(key: string, value: unknown, callback: DoneCallback): void
+    set(key: string, callback: DoneCallback): void
+    set(key: string, value?: unknown): Promise<void>
+    /** Removes `key`. `del(cb)` and `del()` remove everything (delAll). */
+    del(key: string, callback: DoneCallback): void
+    del(callback: DoneCallback): void
+    del(key?: string): Promise<void>
+    /** Removes every key of this session; the cookie stays. */
+    delAll(callback: DoneCallback): void
+    delAll(): Promise<void>
+    /** delAll, then expires the cookie so the client drops it. */
+    destroy(callback: DoneCallback): void
+    destroy(): Promise<void>
+  }
+
+  type Middleware = (req: IncomingMessage | RequestLike, res: ServerResponse | ResponseLike, next: (err?: unknown) => void) => void
+
+  interface MemoryStoreOptions {
+    cache?: {
+      /** Bound on the total length of the sessions' JSON, in bytes. Defaults to 64 MiB. */
+      max?: number
+      /** Idle lifetime in milliseconds, refreshed on every access. Defaults to 2 weeks. */
+      maxAge?: number
+    }
+  }
+
+  /** The native in-process store: one record per key, LRU-bounded by bytes, idle expiry. */
+  interface MemoryStore extends Store {
+    extend(id: string, expire: number, callback?: DoneCallback): void
+    /** Sessions held. */
+    readonly size: number
+    /** Bytes counted against `cache.max`. */
+    readonly bytes: number
+  }
+
+  interface MemoryStoreConstructor {
+    (options?: MemoryStoreOptions): MemoryStore
+    new (options?: MemoryStoreOptions): MemoryStore
+    prototype: MemoryStore
+  }
+}
+
+interface GenericSession {
+  /** The session of one request; writes the session cookie on `res` at once. */
+  (req: IncomingMessage | genericSession.RequestLike, res: ServerResponse | genericSession.ResponseLike,
+    store: genericSession.Store, options?: genericSession.Options): genericSession.Session
+  /** Middleware setting `req.session` and `res.session`, then calling `next()` synchronously. */
+  middleware(store: genericSession.Store, options?: genericSession.Options): genericSession.Middleware
+  /** The same function as `middleware`. */
+  filter(store: genericSession.Store, options?: genericSession.Options): genericSession.Middleware
+  MemoryStore: genericSession.MemoryStoreConstructor
+}
+
+declare const genericSession: GenericSession
+export = genericSession

@@ -1,0 +1,3 @@
+import genericSession = require('./index')
+declare const MemoryStore: genericSession.MemoryStoreConstructor
+export = MemoryStore

@@ -1,0 +1,52 @@
+'use strict'
+
+// The examples run as a user runs them: each server in its own process on a free port.
+
+const assert = require('assert')
+const path = require('path')
+const { spawn, execFile } = require('child_process')
+const { createClient } = require('./helpers/http')
+
+const examples = path.join(__dirname, '..', 'examples')
+
+// Starts an example server with PORT=0 and resolves once it says where it listens.
+function startExample (file) {
+  const child = spawn(process.execPath, [path.join(examples, file)], { env: { ...process.env, PORT: '0' } })
+  return new Promise((resolve, reject) => {
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+      const match = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)
+      if (match) resolve({ url: match[1], port: match[1].split(':')[2], stop: () => child.kill() })
+    })
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}: ${output}`)))
+  })
+}
+
+describe('examples', () => {
+  let server
+  afterEach(() => server && server.stop())
+
+  it('simple-client talks to simple-server as in the README', async () => {
+    server = await startExample('simple-server.js')
+    const stdout = await new Promise((resolve, reject) => {
+      execFile(process.execPath, [path.join(examples, 'simple-client.js')], { env: { ...process.env, PORT: server.port } },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)))
+    })
+    assert.strictEqual(stdout, 'Set foo = bar\nFetched foo = bar\n')
+  })
+
+  it('express-server counts visits per session and forgets them on logout', async () => {
+    server = await startExample('express-server.js')
+    const client = createClient(server.url)
+    assert.deepStrictEqual((await client.get('/')).body, { visits: 1 })
+    assert.deepStrictEqual((await client.get('/')).body, { visits: 2 })
+    assert.deepStrictEqual((await createClient(server.url).get('/')).body, { visits: 1 }, 'another client has its own session')
+    assert.deepStrictEqual((await client.get('/set/colour/blue')).body, { ok: true })
+    assert.deepStrictEqual((await client.get('/get/colour')).body, { value: 'blue' })
+    assert.ok(client.cookie('s.sig'), 'cookies are signed')
+    assert.deepStrictEqual((await client.get('/logout')).body, { destroyed: true })
+    assert.strictEqual(client.cookie('s'), undefined)
+    assert.deepStrictEqual((await client.get('/')).body, { visits: 1 })
+  })
+})

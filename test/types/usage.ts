@@ -1,0 +1,45 @@
+// Compiled by `npm test` (tsc --noEmit): every documented call form must type-check, and the
+// lines marked @ts-expect-error must not.
+import http = require('http')
+import genericSession = require('../..')
+import MemoryStore = require('../../memory-store')
+
+const store = genericSession.MemoryStore({ cache: { max: 1024, maxAge: 60_000 } })
+const store2: genericSession.MemoryStore = new MemoryStore()
+const size: number = store.size + store2.bytes
+
+http.createServer(async (req, res) => {
+  const session = genericSession(req, res, store, { keys: ['a', Buffer.from('b')], expire: 60, cookieName: 'sid', idPrefix: '' })
+  const id: string = session.id
+  const expires: Date = session.expire
+  session.get('k', (err, value) => { if (err) throw err; void value })
+  session.get((err, all) => { void all })
+  session.get(null, (err, all) => { void all })
+  const n: number | undefined = await session.get<number>('k')
+  const all: genericSession.SessionData = await session.getAll()
+  session.set('k', { a: 1 }, (err) => { void err })
+  session.set('k', (err) => { void err })
+  await session.set('k', 1)
+  session.del('k', (err) => { void err })
+  session.del((err) => { void err })
+  await session.del()
+  await session.delAll()
+  session.destroy((err) => { void err })
+  void [id, expires, n, all, size]
+  // @ts-expect-error keys must be strings, Buffers or a Keygrip-like object
+  genericSession(req, res, store, { keys: 5 })
+})
+
+const middleware: genericSession.Middleware = genericSession.middleware(store, { expire: '3600' })
+const sameFilter: genericSession.Middleware = genericSession.filter(store)
+void [middleware, sameFilter]
+
+class MapStore implements genericSession.Store {
+  private data = new Map<string, genericSession.SessionData>()
+  get (id: string, key: string, expire: number, cb: genericSession.Callback<unknown>) { setImmediate(cb, null, this.data.get(id)?.[key]) }
+  getAll (id: string, expire: number, cb: genericSession.Callback<genericSession.SessionData>) { setImmediate(cb, null, this.data.get(id) ?? {}) }
+  set (id: string, key: string, value: unknown, expire: number, cb: genericSession.DoneCallback) { this.data.set(id, { ...this.data.get(id), [key]: value }); setImmediate(cb, null) }
+  del (id: string, key: string, expire: number, cb: genericSession.DoneCallback) { delete this.data.get(id)?.[key]; setImmediate(cb, null) }
+  delAll (id: string, cb: genericSession.DoneCallback) { this.data.delete(id); setImmediate(cb, null) }
+}
+genericSession.filter(new MapStore())
