@@ -8,26 +8,20 @@
 const { readOptions } = require('./lib/options')
 const { operationsFor } = require('./lib/store-contract')
 const { Session } = require('./lib/session')
+const { middleware } = require('./lib/middleware')
 const MemoryStore = require('./lib/memory-store')
+const LevelStore = require('./lib/level-store')
+const levelSession = require('./lib/level-session')
 
 // genericSession(req, res, store[, options]) -> Session
 function genericSession (req, res, store, options) {
   return new Session(req, res, store, operationsFor(store), readOptions(options))
 }
 
-// middleware(store[, options]) -> function (req, res, next), setting req.session and res.session.
-// Store and options are checked here, once, so a misconfiguration fails at start-up.
-function middleware (store, options) {
-  const operations = operationsFor(store)
-  const config = readOptions(options)
-  return function genericSessionMiddleware (req, res, next) {
-    req.session = res.session = new Session(req, res, store, operations, config)
-    next()
-  }
-}
-
 genericSession.middleware = middleware
 genericSession.filter = middleware
 genericSession.MemoryStore = MemoryStore
+genericSession.LevelStore = LevelStore
+genericSession.levelSession = levelSession
 
 module.exports = genericSession

@@ -1,0 +1,96 @@
+//! The LevelStore's key layout. Three kinds of record, each under its own first byte:
+//!
+//! - `d` + id length (u32, big-endian) + id + key → the value's JSON text: one record per session
+//!   key, so writes to different keys of one session never touch each other's records. The length
+//!   prefix makes `d` + length + id a prefix that matches exactly one session's records.
+//! - `m` + id → the session's expiry (u64 ms since the epoch, big-endian).
+//! - `x` + expiry (u64, big-endian) + id → empty: the expiry index, in time order, so the sweeper
+//!   reads only what has expired and never scans live sessions.
+
+pub const DATA: u8 = b'd';
+pub const META: u8 = b'm';
+pub const INDEX: u8 = b'x';
+
+/// The prefix of every data record of session `id`.
+pub fn data_prefix(id: &str) -> Vec<u8> {
+  let mut out = Vec::with_capacity(5 + id.len());
+  out.push(DATA);
+  out.extend_from_slice(&(id.len() as u32).to_be_bytes());
+  out.extend_from_slice(id.as_bytes());
+  out
+}
+
+/// The data record of `key` in session `id`.
+pub fn data(id: &str, key: &str) -> Vec<u8> {
+  let mut out = data_prefix(id);
+  out.extend_from_slice(key.as_bytes());
+  out
+}
+
+/// The session key a data record holds, given the length of its session prefix.
+pub fn data_key(record: &[u8], prefix_len: usize) -> &[u8] {
+  &record[prefix_len..]
+}
+
+/// The expiry record of session `id`.
+pub fn meta(id: &str) -> Vec<u8> {
+  let mut out = Vec::with_capacity(1 + id.len());
+  out.push(META);
+  out.extend_from_slice(id.as_bytes());
+  out
+}
+
+/// The index record of session `id` expiring at `expires_ms`.
+pub fn index(expires_ms: u64, id: &str) -> Vec<u8> {
+  let mut out = Vec::with_capacity(9 + id.len());
+  out.push(INDEX);
+  out.extend_from_slice(&expires_ms.to_be_bytes());
+  out.extend_from_slice(id.as_bytes());
+  out
+}
+
+/// (expiry, id) of an index record, or `None` if it is not one.
+pub fn parse_index(record: &[u8]) -> Option<(u64, &[u8])> {
+  if record.len() < 9 || record[0] != INDEX {
+    return None;
+  }
+  let expires = u64::from_be_bytes(record[1..9].try_into().ok()?);
+  Some((expires, &record[9..]))
+}
+
+/// An expiry value as stored in a meta record.
+pub fn encode_expiry(expires_ms: u64) -> [u8; 8] {
+  expires_ms.to_be_bytes()
+}
+
+pub fn decode_expiry(value: &[u8]) -> Option<u64> {
+  Some(u64::from_be_bytes(value.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_session_prefix_matches_only_its_own_records() {
+    let short = data("ab", "c");
+    let long = data("abc", "");
+    assert!(short.starts_with(&data_prefix("ab")));
+    assert!(!long.starts_with(&data_prefix("ab")));
+  }
+
+  #[test]
+  fn index_records_sort_by_expiry_and_parse_back() {
+    let early = index(1_000, "zzz");
+    let late = index(2_000, "aaa");
+    assert!(early < late);
+    assert_eq!(parse_index(&late), Some((2_000, &b"aaa"[..])));
+    assert_eq!(parse_index(b"m123"), None);
+  }
+
+  #[test]
+  fn data_key_strips_the_session_prefix() {
+    let prefix = data_prefix("id");
+    assert_eq!(data_key(&data("id", "k1"), prefix.len()), b"k1");
+  }
+}

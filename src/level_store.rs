@@ -1,0 +1,416 @@
+//! The LevelStore engine: sessions on rusty-leveldb, one record per session key (layout in
+//! [`crate::level_keys`]). Plain synchronous code over a `DB` that only its owner thread touches
+//! ([`crate::level_thread`]); time comes in as an argument so tests can move it.
+//!
+//! Durability: rusty-leveldb appends each write to its log through an in-process buffer and never
+//! fsyncs. [`Engine::commit`] pushes that buffer to the operating system (then a `kill -9` loses
+//! nothing) and, with `sync`, fsyncs the log too (then power loss loses nothing). The owner thread
+//! commits once per group of queued operations and acknowledges none before.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rusty_leveldb::{LdbIterator, Options, StatusCode, WriteBatch, DB};
+
+use crate::json_text;
+use crate::level_keys as keys;
+
+/// How far the stored expiry may lag before a read rewrites it: 1/100 of the session's `expire`.
+/// A read therefore costs a disk write at most once per 1% of `expire` (every 3.4 hours for the
+/// 2-week default), and a session can expire at most 1% of `expire` before its nominal time.
+pub const EXPIRY_SLACK_DIVISOR: u64 = 100;
+
+/// After this many removed records, the sweeper compacts the data range to give the space back.
+const COMPACT_AFTER_REMOVALS: usize = 50_000;
+
+pub struct Engine {
+  db: DB,
+  location: PathBuf,
+  sync: bool,
+  removed_since_compaction: usize,
+}
+
+/// Why a location could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+  /// Another process (or another store in this one) holds the directory's LOCK.
+  Locked(PathBuf),
+  /// Anything else: not a directory, not writable, corrupt.
+  Failed(PathBuf, String),
+}
+
+impl fmt::Display for OpenError {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match self {
+      OpenError::Locked(path) => write!(
+        f,
+        "LevelStore: {:?} is in use: its lock is held by another process or another open LevelStore (close that one first)",
+        path
+      ),
+      OpenError::Failed(path, why) => write!(f, "LevelStore: cannot open {:?}: {}", path, why),
+    }
+  }
+}
+
+/// A failed operation on an open store.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl From<rusty_leveldb::Status> for StoreError {
+  fn from(status: rusty_leveldb::Status) -> Self {
+    StoreError(format!("LevelStore: {}", status))
+  }
+}
+
+impl From<std::io::Error> for StoreError {
+  fn from(err: std::io::Error) -> Self {
+    StoreError(format!("LevelStore: {}", err))
+  }
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+impl Engine {
+  /// Opens (creating if needed) the database directory at `location`.
+  pub fn open(location: &Path, sync: bool) -> std::result::Result<Engine, OpenError> {
+    let failed = |why: String| OpenError::Failed(location.to_owned(), why);
+    fs::create_dir_all(location).map_err(|e| failed(e.to_string()))?;
+    let options = Options { create_if_missing: true, ..Options::default() };
+    let db = DB::open(location, options).map_err(|status| match status.code {
+      StatusCode::LockError => OpenError::Locked(location.to_owned()),
+      _ => failed(status.err),
+    })?;
+    Ok(Engine { db, location: location.to_owned(), sync, removed_since_compaction: 0 })
+  }
+
+  /// The JSON text under `key`, refreshing the session's expiry.
+  pub fn get(&mut self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Result<Option<Vec<u8>>> {
+    let Some(expires) = self.live_expiry(id, now_ms)? else { return Ok(None) };
+    let value = self.db.get(&keys::data(id, key)).map(|v| v.to_vec());
+    self.touch(id, Some(expires), expire_ms, now_ms)?;
+    Ok(value)
+  }
+
+  /// The whole session as one JSON object text, refreshing its expiry.
+  pub fn get_all(&mut self, id: &str, expire_ms: u64, now_ms: u64) -> Result<String> {
+    let Some(expires) = self.live_expiry(id, now_ms)? else { return Ok("{}".to_owned()) };
+    let records = self.session_records(id)?;
+    self.touch(id, Some(expires), expire_ms, now_ms)?;
+    let texts: Vec<(String, String)> = records
+      .into_iter()
+      .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), String::from_utf8_lossy(&v).into_owned()))
+      .collect();
+    Ok(json_text::object(texts.iter().map(|(k, v)| (k.as_str(), v.as_str())), 64))
+  }
+
+  /// Stores the JSON text `json` under `key`.
+  pub fn set(&mut self, id: &str, key: &str, json: &[u8], expire_ms: u64, now_ms: u64) -> Result<()> {
+    let expires = self.live_expiry(id, now_ms)?;
+    let mut batch = WriteBatch::default();
+    batch.put(&keys::data(id, key), json);
+    self.add_touch(&mut batch, id, expires, expire_ms, now_ms);
+    self.db.write(batch, false)?;
+    Ok(())
+  }
+
+  /// Removes `key` from the session, refreshing its expiry.
+  pub fn del(&mut self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Result<()> {
+    let Some(expires) = self.live_expiry(id, now_ms)? else { return Ok(()) };
+    let mut batch = WriteBatch::default();
+    batch.delete(&keys::data(id, key));
+    self.add_touch(&mut batch, id, Some(expires), expire_ms, now_ms);
+    self.db.write(batch, false)?;
+    Ok(())
+  }
+
+  /// Removes the whole session.
+  pub fn del_all(&mut self, id: &str) -> Result<()> {
+    let expires = self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v));
+    self.remove_session(id, expires)
+  }
+
+  /// Refreshes the session's expiry, if it is live.
+  pub fn extend(&mut self, id: &str, expire_ms: u64, now_ms: u64) -> Result<()> {
+    if let Some(expires) = self.live_expiry(id, now_ms)? {
+      self.touch(id, Some(expires), expire_ms, now_ms)?;
+    }
+    Ok(())
+  }
+
+  /// Makes every write so far survive the process (and, with `sync`, the machine) dying.
+  pub fn commit(&mut self) -> Result<()> {
+    self.db.flush()?;
+    if self.sync {
+      if let Some(log) = self.current_log()? {
+        fs::OpenOptions::new().append(true).open(log)?.sync_data()?;
+      }
+    }
+    Ok(())
+  }
+
+  /// Deletes up to `limit` sessions that expired before `now_ms`, reading only the expiry index.
+  /// Returns how many it deleted; compacts once enough records have gone, so disk space returns.
+  pub fn sweep(&mut self, now_ms: u64, limit: usize) -> Result<usize> {
+    let mut expired = Vec::new();
+    {
+      let mut iter = self.db.new_iter()?;
+      iter.seek(&[keys::INDEX]);
+      while let Some((record, _)) = iter.current() {
+        let Some((expires, id)) = keys::parse_index(&record) else { break };
+        if expires > now_ms || expired.len() >= limit {
+          break;
+        }
+        expired.push((expires, String::from_utf8_lossy(id).into_owned()));
+        if !iter.advance() {
+          break;
+        }
+      }
+    }
+    for (expires, id) in &expired {
+      // The index may be stale (the session was touched since): trust the meta record.
+      match self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v)) {
+        Some(current) if current > now_ms => {
+          let mut batch = WriteBatch::default();
+          batch.delete(&keys::index(*expires, id));
+          self.db.write(batch, false)?;
+        }
+        current => self.remove_session_with_index(id, current, Some(*expires))?,
+      }
+    }
+    if self.removed_since_compaction >= COMPACT_AFTER_REMOVALS {
+      self.compact()?;
+    }
+    Ok(expired.len())
+  }
+
+  /// Compacts the whole key space, dropping deleted records from disk.
+  pub fn compact(&mut self) -> Result<()> {
+    self.db.compact_range(&[keys::DATA], &[keys::INDEX + 1])?;
+    self.removed_since_compaction = 0;
+    Ok(())
+  }
+
+  /// Flushes and releases the directory lock.
+  pub fn close(mut self) -> Result<()> {
+    self.db.close()?;
+    Ok(())
+  }
+
+  /// The session's expiry if it is still live at `now_ms`; an expired session is removed first,
+  /// so nothing of it can be read or extended.
+  fn live_expiry(&mut self, id: &str, now_ms: u64) -> Result<Option<u64>> {
+    match self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v)) {
+      Some(expires) if expires > now_ms => Ok(Some(expires)),
+      Some(expires) => {
+        self.remove_session(id, Some(expires))?;
+        Ok(None)
+      }
+      None => Ok(None),
+    }
+  }
+
+  fn touch(&mut self, id: &str, expires: Option<u64>, expire_ms: u64, now_ms: u64) -> Result<()> {
+    let mut batch = WriteBatch::default();
+    if self.add_touch(&mut batch, id, expires, expire_ms, now_ms) {
+      self.db.write(batch, false)?;
+    }
+    Ok(())
+  }
+
+  /// Adds the expiry rewrite to `batch` when the stored expiry lags by more than the slack (or
+  /// there is none yet). Returns whether it added anything.
+  fn add_touch(&self, batch: &mut WriteBatch, id: &str, expires: Option<u64>, expire_ms: u64, now_ms: u64) -> bool {
+    let wanted = now_ms + expire_ms;
+    if let Some(current) = expires {
+      if wanted.abs_diff(current) <= expire_ms / EXPIRY_SLACK_DIVISOR {
+        return false;
+      }
+      batch.delete(&keys::index(current, id));
+    }
+    batch.put(&keys::meta(id), &keys::encode_expiry(wanted));
+    batch.put(&keys::index(wanted, id), b"");
+    true
+  }
+
+  fn remove_session(&mut self, id: &str, expires: Option<u64>) -> Result<()> {
+    self.remove_session_with_index(id, expires, None)
+  }
+
+  fn remove_session_with_index(&mut self, id: &str, expires: Option<u64>, stale_index: Option<u64>) -> Result<()> {
+    let mut batch = WriteBatch::default();
+    let records = self.session_records(id)?;
+    let prefix = keys::data_prefix(id);
+    for (key, _) in &records {
+      let mut record = prefix.clone();
+      record.extend_from_slice(key);
+      batch.delete(&record);
+    }
+    batch.delete(&keys::meta(id));
+    for at in expires.iter().chain(stale_index.iter()) {
+      batch.delete(&keys::index(*at, id));
+    }
+    self.removed_since_compaction += records.len() + 2;
+    self.db.write(batch, false)?;
+    Ok(())
+  }
+
+  /// (key, JSON value) of every record of the session, in key order.
+  fn session_records(&mut self, id: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let prefix = keys::data_prefix(id);
+    let mut records = Vec::new();
+    let mut iter = self.db.new_iter()?;
+    iter.seek(&prefix);
+    while let Some((record, value)) = iter.current() {
+      if !record.starts_with(&prefix) {
+        break;
+      }
+      records.push((keys::data_key(&record, prefix.len()).to_vec(), value.to_vec()));
+      if !iter.advance() {
+        break;
+      }
+    }
+    Ok(records)
+  }
+
+  /// The log file rusty-leveldb is appending to: the highest-numbered `*.log`.
+  fn current_log(&self) -> Result<Option<PathBuf>> {
+    let mut best: Option<(u64, PathBuf)> = None;
+    for entry in fs::read_dir(&self.location)? {
+      let path = entry?.path();
+      let number = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".log"))
+        .and_then(|n| n.parse::<u64>().ok());
+      if let Some(number) = number {
+        if best.as_ref().is_none_or(|(b, _)| number > *b) {
+          best = Some((number, path));
+        }
+      }
+    }
+    Ok(best.map(|(_, path)| path))
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  const HOUR: u64 = 3_600_000;
+  const T0: u64 = 1_700_000_000_000;
+
+  fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gs-engine-{}-{}", name, std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    dir
+  }
+
+  fn engine(name: &str) -> (Engine, PathBuf) {
+    let dir = temp_dir(name);
+    (Engine::open(&dir, false).unwrap(), dir)
+  }
+
+  #[test]
+  fn set_get_and_get_all() {
+    let (mut e, dir) = engine("basic");
+    e.set("s1", "b", b"1", HOUR, T0).unwrap();
+    e.set("s1", "a", b"{\"x\":[2]}", HOUR, T0).unwrap();
+    e.set("s2", "a", b"3", HOUR, T0).unwrap();
+    assert_eq!(e.get("s1", "a", HOUR, T0).unwrap().as_deref(), Some(&b"{\"x\":[2]}"[..]));
+    assert_eq!(e.get("s1", "zz", HOUR, T0).unwrap(), None);
+    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"a":{"x":[2]},"b":1}"#);
+    assert_eq!(e.get_all("nobody", HOUR, T0).unwrap(), "{}");
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn del_and_del_all() {
+    let (mut e, dir) = engine("del");
+    e.set("s1", "a", b"1", HOUR, T0).unwrap();
+    e.set("s1", "b", b"2", HOUR, T0).unwrap();
+    e.del("s1", "a", HOUR, T0).unwrap();
+    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"b":2}"#);
+    e.del_all("s1").unwrap();
+    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), "{}");
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn sessions_expire_after_their_last_access() {
+    let (mut e, dir) = engine("expiry");
+    e.set("kept", "k", b"1", HOUR, T0).unwrap();
+    e.set("idle", "k", b"1", HOUR, T0).unwrap();
+    e.extend("kept", HOUR, T0 + HOUR / 2).unwrap();
+    let later = T0 + HOUR + 1;
+    assert_eq!(e.get("kept", "k", HOUR, later).unwrap().as_deref(), Some(&b"1"[..]));
+    assert_eq!(e.get("idle", "k", HOUR, later).unwrap(), None);
+    // Writing to an expired session starts it empty: old keys do not come back.
+    e.set("idle", "new", b"2", HOUR, later).unwrap();
+    assert_eq!(e.get_all("idle", HOUR, later).unwrap(), r#"{"new":2}"#);
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn reads_rewrite_the_expiry_only_past_the_slack() {
+    let (mut e, dir) = engine("slack");
+    e.set("s", "k", b"1", HOUR, T0).unwrap();
+    let stored = |e: &mut Engine| e.db.get(&keys::meta("s")).and_then(|v| keys::decode_expiry(&v)).unwrap();
+    e.get("s", "k", HOUR, T0 + HOUR / 200).unwrap();
+    assert_eq!(stored(&mut e), T0 + HOUR, "within the slack: no write");
+    e.get("s", "k", HOUR, T0 + HOUR / 50).unwrap();
+    assert_eq!(stored(&mut e), T0 + HOUR / 50 + HOUR, "past the slack: rewritten");
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn sweep_removes_only_expired_sessions() {
+    let (mut e, dir) = engine("sweep");
+    for i in 0..100 {
+      e.set(&format!("old{i}"), "k", b"1", HOUR, T0).unwrap();
+    }
+    e.set("young", "k", b"1", HOUR, T0 + HOUR).unwrap();
+    assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 100);
+    assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
+    assert_eq!(e.get("young", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
+    let mut iter = e.db.new_iter().unwrap();
+    let mut remaining = 0;
+    while iter.advance() {
+      remaining += 1;
+    }
+    assert_eq!(remaining, 3, "the young session's data, meta and index records");
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn a_touched_session_survives_a_sweep_of_its_old_index_entry() {
+    let (mut e, dir) = engine("stale");
+    e.set("s", "k", b"1", HOUR, T0).unwrap();
+    e.extend("s", HOUR, T0 + HOUR / 2).unwrap();
+    assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
+    assert_eq!(e.get("s", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn data_survives_close_and_reopen_and_the_lock_is_exclusive() {
+    let (mut e, dir) = engine("reopen");
+    e.set("s", "k", b"\"v\"", HOUR, T0).unwrap();
+    e.commit().unwrap();
+    assert!(matches!(Engine::open(&dir, false), Err(OpenError::Locked(_))));
+    e.close().unwrap();
+    let mut again = Engine::open(&dir, false).unwrap();
+    assert_eq!(again.get("s", "k", HOUR, T0).unwrap().as_deref(), Some(&b"\"v\""[..]));
+    again.close().unwrap();
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn an_unwritable_location_names_the_path() {
+    let file = temp_dir("file");
+    fs::write(&file, b"not a directory").unwrap();
+    let err = Engine::open(&file.join("db"), false).err().unwrap().to_string();
+    assert!(err.contains(file.to_str().unwrap()), "{err}");
+    fs::remove_file(file).unwrap();
+  }
+}

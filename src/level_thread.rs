@@ -1,0 +1,249 @@
+//! The LevelStore's owner thread: the only code that touches the database. Requests arrive over
+//! a channel in call order; whatever queued up while the thread was busy is applied as one group,
+//! committed with one flush (group commit), and only then acknowledged, in order, with one
+//! delivery for the whole group. Between groups the thread sweeps expired sessions.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::level_store::{Engine, OpenError};
+
+/// At most this many requests are applied before a commit, so acknowledgements keep flowing under
+/// a flood of writes.
+const MAX_GROUP: usize = 1024;
+
+/// At most this many expired sessions are deleted per sweep pass; a pass that hits the limit is
+/// followed by another as soon as the queue is empty.
+const SWEEP_BATCH: usize = 1000;
+
+/// What a request asks for. `expire_ms` is the session's idle lifetime, as the Store API passes it.
+#[derive(Debug)]
+pub enum Op {
+  Get { id: String, key: String, expire_ms: u64 },
+  GetAll { id: String, expire_ms: u64 },
+  Set { id: String, key: String, json: Vec<u8>, expire_ms: u64 },
+  Del { id: String, key: String, expire_ms: u64 },
+  DelAll { id: String },
+  Extend { id: String, expire_ms: u64 },
+  Close,
+}
+
+/// How a request ended.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+  /// A value's JSON text, or none.
+  Value(Option<Vec<u8>>),
+  /// A JSON object text (getAll).
+  Object(String),
+  Done,
+  Failed(String),
+}
+
+/// A request's outcome, with the ticket its caller gave it.
+#[derive(Debug)]
+pub struct Completion {
+  pub ticket: u32,
+  pub outcome: Outcome,
+}
+
+enum Message {
+  Request(u32, Op),
+}
+
+/// Handle to the owner thread. Dropping it ends the thread (closing the database).
+pub struct StoreThread {
+  sender: Option<Sender<Message>>,
+  handle: Option<JoinHandle<()>>,
+}
+
+/// The message of every operation after `close`.
+pub const CLOSED: &str = "LevelStore is closed";
+
+impl StoreThread {
+  /// Opens the database on a new thread and returns once it is open (or failed to).
+  /// `deliver` is called on that thread with each group's completions, in request order.
+  pub fn spawn<D>(location: PathBuf, sync: bool, sweep_interval: Duration, deliver: D) -> Result<Self, OpenError>
+  where
+    D: FnMut(Vec<Completion>) + Send + 'static,
+  {
+    let (sender, receiver) = mpsc::channel();
+    let (opened_tx, opened_rx) = mpsc::channel();
+    let handle = std::thread::Builder::new()
+      .name("generic-session-level".into())
+      .spawn(move || match Engine::open(&location, sync) {
+        Ok(engine) => {
+          let _ = opened_tx.send(Ok(()));
+          run(engine, receiver, sweep_interval, deliver);
+        }
+        Err(err) => {
+          let _ = opened_tx.send(Err(err));
+        }
+      })
+      .map_err(|e| OpenError::Failed(PathBuf::new(), e.to_string()))?;
+    match opened_rx.recv() {
+      Ok(Ok(())) => Ok(StoreThread { sender: Some(sender), handle: Some(handle) }),
+      Ok(Err(err)) => {
+        let _ = handle.join();
+        Err(err)
+      }
+      Err(_) => Err(OpenError::Failed(PathBuf::new(), "the store thread died while opening".into())),
+    }
+  }
+
+  /// Queues a request. `false` when the thread has ended (after `close`): the caller reports
+  /// [`CLOSED`] itself.
+  pub fn submit(&self, ticket: u32, op: Op) -> bool {
+    match &self.sender {
+      Some(sender) => sender.send(Message::Request(ticket, op)).is_ok(),
+      None => false,
+    }
+  }
+}
+
+impl Drop for StoreThread {
+  fn drop(&mut self) {
+    self.sender.take();
+    if let Some(handle) = self.handle.take() {
+      let _ = handle.join();
+    }
+  }
+}
+
+fn now_ms() -> u64 {
+  SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+fn run<D: FnMut(Vec<Completion>)>(mut engine: Engine, receiver: Receiver<Message>, sweep_interval: Duration, mut deliver: D) {
+  let mut next_sweep = Instant::now() + sweep_interval;
+  loop {
+    let wait = next_sweep.saturating_duration_since(Instant::now());
+    let first = match receiver.recv_timeout(wait) {
+      Ok(message) => message,
+      Err(RecvTimeoutError::Timeout) => {
+        next_sweep = sweep(&mut engine, sweep_interval);
+        continue;
+      }
+      Err(RecvTimeoutError::Disconnected) => break,
+    };
+    let mut group = vec![first];
+    while group.len() < MAX_GROUP {
+      match receiver.try_recv() {
+        Ok(message) => group.push(message),
+        Err(_) => break,
+      }
+    }
+    let (mut completions, close_at) = apply_group(&mut engine, group);
+    if let Some(at) = close_at {
+      completions[at].outcome = match engine.close() {
+        Ok(()) => Outcome::Done,
+        Err(err) => Outcome::Failed(err.0),
+      };
+      // Answer what queued behind the close; anything sent later finds the channel gone and is
+      // answered by its caller (the JavaScript side sends nothing after close anyway).
+      while let Ok(Message::Request(ticket, _)) = receiver.try_recv() {
+        completions.push(Completion { ticket, outcome: Outcome::Failed(CLOSED.into()) });
+      }
+      drop(receiver);
+      deliver(completions);
+      return;
+    }
+    deliver(completions);
+    if Instant::now() >= next_sweep {
+      next_sweep = sweep(&mut engine, sweep_interval);
+    }
+  }
+  let _ = engine.close();
+}
+
+/// Applies one group in order and commits it. Returns the completions (in request order) and,
+/// when the group asked to close, the position of the close request, whose outcome the caller
+/// fills in once it has closed the engine: requests after it fail as closed.
+fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Option<usize>) {
+  let now = now_ms();
+  let mut completions = Vec::with_capacity(group.len());
+  let mut close_at = None;
+  for Message::Request(ticket, op) in group {
+    if close_at.is_some() {
+      completions.push(Completion { ticket, outcome: Outcome::Failed(CLOSED.into()) });
+      continue;
+    }
+    let outcome = match op {
+      Op::Get { id, key, expire_ms } => engine.get(&id, &key, expire_ms, now).map(Outcome::Value),
+      Op::GetAll { id, expire_ms } => engine.get_all(&id, expire_ms, now).map(Outcome::Object),
+      Op::Set { id, key, json, expire_ms } => engine.set(&id, &key, &json, expire_ms, now).map(|_| Outcome::Done),
+      Op::Del { id, key, expire_ms } => engine.del(&id, &key, expire_ms, now).map(|_| Outcome::Done),
+      Op::DelAll { id } => engine.del_all(&id).map(|_| Outcome::Done),
+      Op::Extend { id, expire_ms } => engine.extend(&id, expire_ms, now).map(|_| Outcome::Done),
+      Op::Close => {
+        close_at = Some(completions.len());
+        Ok(Outcome::Done)
+      }
+    };
+    completions.push(Completion { ticket, outcome: outcome.unwrap_or_else(|e| Outcome::Failed(e.0)) });
+  }
+  // Every operation may have written (reads refresh expiries), so the group is committed before
+  // any of it is acknowledged; with nothing buffered the flush costs nothing.
+  if let Err(err) = engine.commit() {
+    for completion in &mut completions {
+      completion.outcome = Outcome::Failed(err.0.clone());
+    }
+  }
+  (completions, close_at)
+}
+
+fn sweep(engine: &mut Engine, interval: Duration) -> Instant {
+  match engine.sweep(now_ms(), SWEEP_BATCH).and_then(|n| engine.commit().map(|_| n)) {
+    Ok(n) if n >= SWEEP_BATCH => Instant::now(),
+    _ => Instant::now() + interval,
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use std::sync::{Arc, Mutex};
+
+  fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gs-thread-{}-{}", name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+  }
+
+  #[test]
+  fn answers_in_order_and_closes() {
+    let dir = temp_dir("order");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| sink.lock().unwrap().extend(c)).unwrap();
+    let id = || "s".to_string();
+    assert!(thread.submit(1, Op::Set { id: id(), key: "k".into(), json: b"1".to_vec(), expire_ms: 60_000 }));
+    assert!(thread.submit(2, Op::Get { id: id(), key: "k".into(), expire_ms: 60_000 }));
+    assert!(thread.submit(3, Op::Close));
+    // Sent after close: answered as closed by the thread, or refused here if it has ended.
+    let accepted = thread.submit(4, Op::DelAll { id: id() });
+    drop(thread);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].ticket, 1);
+    assert_eq!(seen[1].outcome, Outcome::Value(Some(b"1".to_vec())));
+    assert_eq!(seen[2].ticket, 3);
+    assert_eq!(seen[2].outcome, Outcome::Done);
+    match seen.get(3) {
+      Some(late) => assert_eq!(late.outcome, Outcome::Failed(CLOSED.into())),
+      None => assert!(!accepted),
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn a_second_open_of_a_location_is_refused() {
+    let dir = temp_dir("locked");
+    let first = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).unwrap();
+    let second = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {});
+    assert!(matches!(second, Err(OpenError::Locked(_))));
+    drop(first);
+    assert!(StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).is_ok());
+    std::fs::remove_dir_all(dir).unwrap();
+  }
+}
