@@ -21,6 +21,13 @@ use crate::level_keys as keys;
 /// 2-week default), and a session can expire at most 1% of `expire` before its nominal time.
 pub const EXPIRY_SLACK_DIVISOR: u64 = 100;
 
+/// The expiry given to a migrated level-session record that carries none: its default, 2 weeks.
+const LEGACY_EXPIRE_MS: u64 = 14 * 24 * 60 * 60 * 1000;
+
+fn now_ms() -> u64 {
+  std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
 /// After this many removed records, the sweeper compacts the data range to give the space back.
 const COMPACT_AFTER_REMOVALS: usize = 50_000;
 
@@ -77,10 +84,12 @@ impl Engine {
     let failed = |why: String| OpenError::Failed(location.to_owned(), why);
     fs::create_dir_all(location).map_err(|e| failed(e.to_string()))?;
     let options = Options { create_if_missing: true, ..Options::default() };
-    let db = DB::open(location, options).map_err(|status| match status.code {
+    let mut db = DB::open(location, options).map_err(|status| match status.code {
       StatusCode::LockError => OpenError::Locked(location.to_owned()),
       _ => failed(status.err),
     })?;
+    // A directory written by level-session 0.3.4 is upgraded in place: same ids, same data.
+    crate::level_migrate::migrate(&mut db, now_ms(), LEGACY_EXPIRE_MS).map_err(|status| failed(status.err))?;
     Ok(Engine { db, location: location.to_owned(), sync, removed_since_compaction: 0 })
   }
 

@@ -13,6 +13,7 @@ pub mod http_date;
 pub mod json_text;
 pub mod keygrip;
 pub mod level_keys;
+pub mod level_migrate;
 pub mod level_store;
 pub mod level_thread;
 pub mod memory_store;
