@@ -4,20 +4,28 @@
 
 const assert = require('assert')
 const path = require('path')
+const fs = require('fs')
+const os = require('os')
 const { spawn, execFile } = require('child_process')
 const { createClient } = require('./helpers/http')
 
 const examples = path.join(__dirname, '..', 'examples')
 
 // Starts an example server with PORT=0 and resolves once it says where it listens.
-function startExample (file) {
-  const child = spawn(process.execPath, [path.join(examples, file)], { env: { ...process.env, PORT: '0' } })
+function startExample (file, env = {}) {
+  const child = spawn(process.execPath, [path.join(examples, file)], { env: { ...process.env, PORT: '0', ...env } })
   return new Promise((resolve, reject) => {
     let output = ''
     child.stdout.on('data', (chunk) => {
       output += chunk
       const match = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)
-      if (match) resolve({ url: match[1], port: match[1].split(':')[2], stop: () => child.kill() })
+      if (match) {
+        resolve({
+          url: match[1],
+          port: match[1].split(':')[2],
+          stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill() })
+        })
+      }
     })
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}: ${output}`)))
   })
@@ -25,7 +33,10 @@ function startExample (file) {
 
 describe('examples', () => {
   let server
-  afterEach(() => server && server.stop())
+  afterEach(async () => {
+    if (server) await server.stop()
+    server = null
+  })
 
   it('simple-client talks to simple-server as in the README', async () => {
     server = await startExample('simple-server.js')
@@ -34,6 +45,24 @@ describe('examples', () => {
         (err, stdout) => (err ? reject(err) : resolve(stdout)))
     })
     assert.strictEqual(stdout, 'Set foo = bar\nFetched foo = bar\n')
+  })
+
+  it('level-server (npm start) keeps sessions across a restart', async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-example-'))
+    try {
+      server = await startExample('level-server.js', { DATA: data })
+      const client = createClient(server.url)
+      assert.strictEqual((await client.get('/set/foo/bar')).body, 'bar')
+      await server.stop()
+      server = await startExample('level-server.js', { DATA: data })
+      const again = createClient(server.url)
+      again.jar.setCookieSync(`s=${client.cookie('s').value}`, server.url)
+      assert.strictEqual((await again.get('/get/foo')).body, 'bar')
+    } finally {
+      if (server) await server.stop()
+      server = null
+      fs.rmSync(data, { recursive: true, force: true })
+    }
   })
 
   it('express-server counts visits per session and forgets them on logout', async () => {
