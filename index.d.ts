@@ -138,6 +138,48 @@ declare namespace genericSession {
     new (options?: MemoryStoreOptions): MemoryStore
     prototype: MemoryStore
   }
+
+  interface LevelStoreOptions {
+    /** The database directory (created if missing). Required. */
+    location: string
+    /**
+     * Also fsync the log before acknowledging, so acknowledged writes survive power loss, not only
+     * a crash of the process. Costs a disk flush per group of writes. Defaults to false.
+     */
+    sync?: boolean
+    /** How often, in milliseconds, expired sessions are deleted from disk. Defaults to 60000. */
+    sweepInterval?: number
+  }
+
+  /**
+   * Sessions in a LevelDB directory (rusty-leveldb on its own thread): they survive restarts, and
+   * every acknowledged write survives the process being killed. One process may open a location.
+   */
+  interface LevelStore extends Store {
+    extend(id: string, expire: number, callback?: DoneCallback): void
+    /** The directory, resolved to an absolute path. */
+    readonly location: string
+    /** Flushes, releases the directory's lock and calls back; later operations fail. */
+    close(callback?: DoneCallback): void
+  }
+
+  interface LevelStoreConstructor {
+    (options: string | LevelStoreOptions): LevelStore
+    new (options: string | LevelStoreOptions): LevelStore
+    prototype: LevelStore
+  }
+
+  /** level-session's filter: a middleware on its own LevelStore, with close(). */
+  interface LevelSessionFilter extends Middleware {
+    readonly store: LevelStore
+    close(callback?: DoneCallback): void
+  }
+
+  interface LevelSession {
+    /** A filter on a new LevelStore at `location`; other options go to genericSession. */
+    (options: string | (LevelStoreOptions & Options)): LevelSessionFilter
+    LevelStore: LevelStoreConstructor
+  }
 }
 
 interface GenericSession {
@@ -149,6 +191,8 @@ interface GenericSession {
   /** The same function as `middleware`. */
   filter(store: genericSession.Store, options?: genericSession.Options): genericSession.Middleware
   MemoryStore: genericSession.MemoryStoreConstructor
+  LevelStore: genericSession.LevelStoreConstructor
+  levelSession: genericSession.LevelSession
 }
 
 declare const genericSession: GenericSession

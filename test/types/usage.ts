@@ -43,3 +43,13 @@ class MapStore implements genericSession.Store {
   delAll (id: string, cb: genericSession.DoneCallback) { this.data.delete(id); setImmediate(cb, null) }
 }
 genericSession.filter(new MapStore())
+
+import levelSession = require('../../level-session')
+const level: genericSession.LevelStore = genericSession.LevelStore({ location: './data', sync: true, sweepInterval: 1000 })
+const level2 = new levelSession.LevelStore('./data')
+const filter: genericSession.LevelSessionFilter = levelSession({ location: './data', keys: ['k'], expire: 60 })
+genericSession.levelSession('./data').close((err) => { void err })
+level.close()
+void [level2.location, filter.store]
+// @ts-expect-error a LevelStore needs a location
+genericSession.LevelStore()

@@ -1,0 +1,3 @@
+import genericSession = require('./index')
+declare const levelSession: genericSession.LevelSession
+export = levelSession
