@@ -37,6 +37,20 @@ const contenders = {
     return (req, res) => filter(req, res, () => countUp(req.session, res))
   },
 
+  // This package, LevelStore (a fresh directory), through levelSession.
+  'generic-session LevelStore': ({ signed }) => {
+    const levelSession = require('../level-session')
+    const filter = levelSession(Object.assign({ location: tempDir() }, signed ? { keys: [SECRET] } : {}))
+    return (req, res) => filter(req, res, () => countUp(req.session, res))
+  },
+
+  // The original level-session 0.3.4 on level 6 (Google LevelDB), as published.
+  'level-session 0.3.4': ({ signed }) => {
+    const levelSession = require('level-session')
+    const filter = levelSession(Object.assign({ location: tempDir() }, signed ? { keys: [SECRET] } : {}))
+    return (req, res) => filter(req, res, () => countUp(req.session, res))
+  },
+
   // express-session as plain middleware on node http, its default MemoryStore. It always signs.
   'express-session': ({ signed }) => {
     if (!signed) return null
@@ -48,6 +62,14 @@ const contenders = {
       res.end(String(n))
     })
   }
+}
+
+// A database directory for this server process, removed when it exits.
+function tempDir () {
+  const fs = require('fs')
+  const dir = fs.mkdtempSync(require('path').join(require('os').tmpdir(), 'gs-bench-'))
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 function countUp (session, res) {

@@ -70,7 +70,7 @@ async function measure (name, mode, signed, seconds) {
 }
 
 // Runs every contender in every mode; `only` limits the contenders by name.
-async function runHttp ({ seconds = 5, rounds = 1, only } = {}) {
+async function runHttp ({ seconds = 5, rounds = 1, only = process.env.BENCH_ONLY && process.env.BENCH_ONLY.split(',') } = {}) {
   const names = Object.keys(contenders).filter((name) => !only || name === 'bare http' || only.some((o) => name.includes(o)))
   const rows = []
   for (const mode of ['reused', 'new']) {

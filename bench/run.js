@@ -31,11 +31,12 @@ async function main () {
   console.log('\nStore API, in process, ops/s\n')
   const store = await runStore({ seconds: Math.max(1, seconds / 5) })
   console.log(table(store, [
+    { title: 'store', value: (r) => r.store },
     { title: 'keys/session', value: (r) => r.keys, right: true },
     { title: 'in flight', value: (r) => r.inFlight, right: true },
     { title: 'op', value: (r) => r.op },
-    { title: 'native MemoryStore', value: (r) => r['generic-session (native)'], right: true },
-    { title: 'original MemoryStore', value: (r) => r['generic-session 0.1.2'], right: true },
+    { title: 'this package', value: (r) => r.native, right: true },
+    { title: 'original', value: (r) => r.original, right: true },
     { title: 'ratio', value: (r) => r.ratio.toFixed(1) + '×', right: true }
   ]))
 }

@@ -12,3 +12,5 @@ const server = http.createServer(handler)
 server.keepAliveTimeout = 60_000
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
 process.on('disconnect', () => process.exit(0))
+// Exit (running 'exit' handlers, which remove temporary databases) when the runner stops us.
+process.on('SIGTERM', () => process.exit(0))
