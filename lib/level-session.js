@@ -5,10 +5,14 @@
 
 const LevelStore = require('./level-store')
 const { middleware } = require('./middleware')
+const { readOptions } = require('./options')
 
 function levelSession (options) {
+  const sessionOptions = typeof options === 'string' ? undefined : options
+  // Bad session options throw before the store opens, so no directory is left locked.
+  readOptions(sessionOptions)
   const store = LevelStore(options)
-  const filter = middleware(store, typeof options === 'string' ? undefined : options)
+  const filter = middleware(store, sessionOptions)
   filter.store = store
   filter.close = (callback) => store.close(callback)
   return filter

@@ -28,14 +28,44 @@ fn now_ms() -> u64 {
   std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
+const WRITE_BUFFER_BYTES: usize = 16 << 20;
+const BLOCK_CACHE_BYTES: usize = 64 << 20;
+
 /// After this many removed records, the sweeper compacts the data range to give the space back.
 const COMPACT_AFTER_REMOVALS: usize = 50_000;
+/// ...or after this many, once the sweeper has caught up with expiry.
+const COMPACT_WHEN_DRAINED: usize = 1_000;
+/// ...or when the directory has doubled since the last compaction, counting from at least this.
+const COMPACT_MIN_BYTES: u64 = 64 << 20;
 
 pub struct Engine {
   db: DB,
   location: PathBuf,
   sync: bool,
   removed_since_compaction: usize,
+  /// The directory's size after the last compaction: growing far past it means overwritten
+  /// records are piling up (see [`Engine::compact`]).
+  size_after_compaction: u64,
+}
+
+/// A larger write buffer means fewer level-0 files for a read to check, and the block cache keeps
+/// a large store's hot blocks in memory.
+fn db_options() -> Options {
+  Options {
+    create_if_missing: true,
+    write_buffer_size: WRITE_BUFFER_BYTES,
+    block_cache_capacity_bytes: BLOCK_CACHE_BYTES,
+    ..Options::default()
+  }
+}
+
+/// Bytes in a directory.
+fn files_size(dir: &Path) -> Result<u64> {
+  let mut total = 0;
+  for entry in fs::read_dir(dir)? {
+    total += entry?.metadata()?.len();
+  }
+  Ok(total)
 }
 
 /// Why a location could not be opened.
@@ -83,14 +113,14 @@ impl Engine {
   pub fn open(location: &Path, sync: bool) -> std::result::Result<Engine, OpenError> {
     let failed = |why: String| OpenError::Failed(location.to_owned(), why);
     fs::create_dir_all(location).map_err(|e| failed(e.to_string()))?;
-    let options = Options { create_if_missing: true, ..Options::default() };
-    let mut db = DB::open(location, options).map_err(|status| match status.code {
+    let mut db = DB::open(location, db_options()).map_err(|status| match status.code {
       StatusCode::LockError => OpenError::Locked(location.to_owned()),
       _ => failed(status.err),
     })?;
     // A directory written by level-session 0.3.4 is upgraded in place: same ids, same data.
     crate::level_migrate::migrate(&mut db, now_ms(), LEGACY_EXPIRE_MS).map_err(|status| failed(status.err))?;
-    Ok(Engine { db, location: location.to_owned(), sync, removed_since_compaction: 0 })
+    let size_after_compaction = files_size(location).map_err(|e| failed(e.0))?;
+    Ok(Engine { db, location: location.to_owned(), sync, removed_since_compaction: 0, size_after_compaction })
   }
 
   /// The JSON text under `key`, refreshing the session's expiry.
@@ -187,16 +217,36 @@ impl Engine {
         current => self.remove_session_with_index(id, current, Some(*expires))?,
       }
     }
-    if self.removed_since_compaction >= COMPACT_AFTER_REMOVALS {
+    // Compact once a lot has gone, when a wave of expiry has been swept to the end, and when
+    // overwritten records have doubled the directory, so the space comes back.
+    let drained = expired.len() < limit;
+    if self.removed_since_compaction >= COMPACT_AFTER_REMOVALS
+      || (drained && self.removed_since_compaction >= COMPACT_WHEN_DRAINED)
+      || (drained && files_size(&self.location)? > 2 * self.size_after_compaction.max(COMPACT_MIN_BYTES))
+    {
       self.compact()?;
     }
     Ok(expired.len())
   }
 
-  /// Compacts the whole key space, dropping deleted records from disk.
+  /// Compacts the whole key space, dropping deleted and overwritten records from disk.
+  ///
+  /// rusty-leveldb 4.0.2 never drops them once a snapshot has existed in the database's lifetime
+  /// (every iterator takes one): `SnapshotList::empty()` tests a field that is never reset, and
+  /// `oldest()` returns snapshot handles instead of sequence numbers, so compaction believes a
+  /// snapshot at sequence ~1 is alive. A freshly opened database has no snapshot history: so the
+  /// database is reopened (lock released and taken again, a moment in which another process could
+  /// take the directory) and compacted at once, twice (the first pass pushes deletions down to the
+  /// level holding what they delete, the second drops both). Measured: 50,000 deleted sessions,
+  /// 6.4 MB on disk, went to 2 KB this way and stayed at 6.4 MB without the reopen.
   pub fn compact(&mut self) -> Result<()> {
-    self.db.compact_range(&[keys::DATA], &[keys::INDEX + 1])?;
+    self.db.close()?;
+    self.db = DB::open(&self.location, db_options())?;
+    for _ in 0..2 {
+      self.db.compact_range(&[keys::DATA], &[keys::INDEX + 1])?;
+    }
     self.removed_since_compaction = 0;
+    self.size_after_compaction = files_size(&self.location)?;
     Ok(())
   }
 
@@ -280,6 +330,11 @@ impl Engine {
       }
     }
     Ok(records)
+  }
+
+  /// Bytes in the database directory.
+  pub fn disk_size(&self) -> Result<u64> {
+    files_size(&self.location)
   }
 
   /// The log file rusty-leveldb is appending to: the highest-numbered `*.log`.
@@ -388,6 +443,30 @@ mod tests {
       remaining += 1;
     }
     assert_eq!(remaining, 3, "the young session's data, meta and index records");
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn sweeping_mass_expiry_gives_the_disk_space_back() {
+    let (mut e, dir) = engine("reclaim");
+    let value = [b'x'; 200];
+    for i in 0..20_000 {
+      e.set(&format!("session:{i}"), "k", &value, HOUR, T0).unwrap();
+    }
+    e.commit().unwrap();
+    e.compact().unwrap();
+    let peak = e.disk_size().unwrap();
+    let mut swept = 0;
+    loop {
+      let n = e.sweep(T0 + HOUR + 1, 1000).unwrap();
+      swept += n;
+      if n < 1000 {
+        break;
+      }
+    }
+    assert_eq!(swept, 20_000);
+    let after = e.disk_size().unwrap();
+    assert!(after * 10 <= peak, "{after} bytes left of {peak}");
     fs::remove_dir_all(dir).unwrap();
   }
 

@@ -1,0 +1,139 @@
+'use strict'
+
+// Helpers for the LevelStore tests: a fresh temporary directory per test, Promise forms of the
+// Store API (each checking that its callback is not called synchronously), closing a store, and
+// child processes that drive a LevelStore (test/fixtures/level-store-child.js) line by line.
+
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { spawn } = require('child_process')
+
+const HOUR = 60 * 60 * 1000
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function tempDir () {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'gs-level-'))
+}
+
+function removeDir (dir) {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true })
+}
+
+// Promise forms of the Store API; `expire` defaults to an hour.
+function api (store, defaultExpire = HOUR) {
+  const call = (method, ...args) => new Promise((resolve, reject) => {
+    let returned = false
+    store[method](...args, (err, value) => {
+      if (!returned) return reject(new Error(`${method} called back synchronously`))
+      err ? reject(err) : resolve(value)
+    })
+    returned = true
+  })
+  return {
+    get: (id, key, expire = defaultExpire) => call('get', id, key, expire),
+    getAll: (id, expire = defaultExpire) => call('getAll', id, expire),
+    set: (id, key, value, expire = defaultExpire) => call('set', id, key, value, expire),
+    del: (id, key, expire = defaultExpire) => call('del', id, key, expire),
+    delAll: (id) => call('delAll', id),
+    extend: (id, expire = defaultExpire) => call('extend', id, expire),
+    // the error a call calls back with (or null), never rejecting
+    errorOf: (method, ...args) => new Promise((resolve) => {
+      let returned = false
+      store[method](...args, (err) => resolve(returned ? err : new Error(`${method} called back synchronously`)))
+      returned = true
+    })
+  }
+}
+
+// close(cb) as a Promise of the callback's error argument (the promise never rejects).
+function closeStore (store) {
+  return new Promise((resolve) => store.close((err) => resolve(err)))
+}
+
+// Closes a store (or filter) if it is open, ignoring errors: for afterEach.
+async function closeQuietly (store) {
+  if (!store || typeof store.close !== 'function') return
+  try {
+    await Promise.race([closeStore(store), sleep(10000)])
+  } catch (_) {}
+}
+
+const CHILD = path.join(__dirname, '..', 'fixtures', 'level-store-child.js')
+
+// A child process running test/fixtures/level-store-child.js <mode> <dir> ...args, its stdout
+// read line by line.
+class Child {
+  constructor (mode, dir, ...args) {
+    this.lines = []
+    this.stderr = ''
+    this.waiters = []
+    this.proc = spawn(process.execPath, [CHILD, mode, dir, ...args.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let partial = ''
+    this.proc.stdout.setEncoding('utf8')
+    this.proc.stdout.on('data', (chunk) => {
+      const parts = (partial + chunk).split('\n')
+      partial = parts.pop() // an unfinished line is not counted until its newline arrives
+      for (const line of parts) this._line(line)
+    })
+    this.proc.stderr.setEncoding('utf8')
+    this.proc.stderr.on('data', (chunk) => { this.stderr += chunk })
+    this.exited = new Promise((resolve) => this.proc.on('close', (code, signal) => {
+      this.exitInfo = { code, signal }
+      for (const waiter of this.waiters.splice(0)) waiter.reject(new Error(`child ${mode} exited (${code}, ${signal}) before: ${waiter.what}\nstdout lines: ${this.lines.slice(-5).join(' | ')}\nstderr: ${this.stderr}`))
+      resolve(this.exitInfo)
+    }))
+    this.onLine = null
+  }
+
+  _line (line) {
+    this.lines.push(line)
+    if (this.onLine) this.onLine(line)
+    for (const waiter of this.waiters.slice()) {
+      if (waiter.test(line)) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1)
+        waiter.resolve(line)
+      }
+    }
+  }
+
+  // Resolves to the first line (already seen or to come) passing `test`, within `ms`.
+  waitForLine (test, what, ms = 15000) {
+    const seen = this.lines.find(test)
+    if (seen !== undefined) return Promise.resolve(seen)
+    if (this.exitInfo) return Promise.reject(new Error(`child already exited (${this.exitInfo.code}, ${this.exitInfo.signal}) before: ${what}\nstderr: ${this.stderr}`))
+    return new Promise((resolve, reject) => {
+      const waiter = { test, what, resolve, reject }
+      this.waiters.push(waiter)
+      setTimeout(() => {
+        const i = this.waiters.indexOf(waiter)
+        if (i >= 0) {
+          this.waiters.splice(i, 1)
+          reject(new Error(`timed out after ${ms} ms waiting for: ${what}\nlast stdout lines: ${this.lines.slice(-5).join(' | ')}\nstderr: ${this.stderr}`))
+        }
+      }, ms)
+    })
+  }
+
+  // Resolves to { code, signal } once the process has exited, killing it if it takes over `ms`.
+  async exit (ms = 15000) {
+    const timer = setTimeout(() => this.kill(), ms)
+    const info = await this.exited
+    clearTimeout(timer)
+    return info
+  }
+
+  kill (signal = 'SIGKILL') {
+    if (!this.exitInfo) this.proc.kill(signal)
+    return this.exited
+  }
+}
+
+// Runs a child to completion: resolves to { code, signal, lines, stderr }.
+async function runChild (mode, dir, ...args) {
+  const child = new Child(mode, dir, ...args)
+  const { code, signal } = await child.exit()
+  return { code, signal, lines: child.lines, stderr: child.stderr }
+}
+
+module.exports = { HOUR, sleep, tempDir, removeDir, api, closeStore, closeQuietly, Child, runChild }
