@@ -1,185 +1,38 @@
 'use strict'
 
-// level-session over real HTTP: the original's functional flow on genericSession.levelSession(dir),
-// unsigned and signed; sessions that outlive a server restart; the options that go on to
-// genericSession; and the shape of require('generic-session/level-session').
+// level-session over real HTTP: the original's functional flow (the shared suite,
+// test/helpers/http-flow-suite.js) on genericSession.levelSession(dir), unsigned and signed;
+// sessions that outlive a server restart; the options that go on to genericSession; and the shape
+// of require('generic-session/level-session').
 
 const assert = require('assert')
 const fs = require('fs')
-const Keygrip = require('keygrip')
 const genericSession = require('..')
 const levelSessionModule = require('../level-session')
 const { startServer, createClient, rawGet } = require('./helpers/http')
 const { obj, str, functionalHandler, assertSessionCookie } = require('./helpers/functional-server')
+const { describeHttpFlow } = require('./helpers/http-flow-suite')
 const { sleep, tempDir, removeDir, closeStore, closeQuietly } = require('./helpers/level')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
 
-const variants = [
-  { name: 'levelSession(dir)', make: (dir) => genericSession.levelSession(dir), keys: undefined },
-  { name: 'levelSession({ location, keys: [\'secret\'] }) (signed cookies)', make: (dir) => genericSession.levelSession({ location: dir, keys: ['secret'] }), keys: ['secret'] }
-]
-
-for (const variant of variants) {
-  describe(`the functional flow over HTTP on ${variant.name}`, () => {
-    let dir, filter, server, client, id, sessionId
-
-    before(async () => {
-      dir = tempDir()
-      filter = variant.make(dir)
-      server = await startServer(functionalHandler(filter))
-      client = createClient(server.url)
-    })
-
-    after(async () => {
-      if (server) await server.close()
+// The shared flow on a levelSession in a fresh directory, closed and removed afterwards.
+function describeLevelFlow (label, makeFilter, keys) {
+  let dir
+  describeHttpFlow(label, () => makeFilter((dir = tempDir())), {
+    keys,
+    checkStoreAfterDestroy: true,
+    close: async (filter) => {
       await closeQuietly(filter)
       removeDir(dir)
-    })
-
-    function assertSignature () {
-      if (!variant.keys) {
-        assert.strictEqual(client.cookie('s.sig'), undefined, 'no s.sig cookie when unsigned')
-        return
-      }
-      const sig = client.cookie('s.sig')
-      assert.ok(sig, 'the jar holds cookie s.sig')
-      assert.strictEqual(sig.value, new Keygrip(variant.keys).sign('s=' + client.cookie('s').value))
-      assert.strictEqual(sig.httpOnly, true)
     }
-
-    it('establishes a session on any request', async () => {
-      const { status, body } = await client.get('/404')
-      assert.strictEqual(status, 404)
-      assert.strictEqual(body.error, 'not found')
-      assert.ok(body.id, 'has id')
-      id = body.id
-      const c = client.cookie('s')
-      assertSessionCookie(c)
-      sessionId = c.value
-      assert.strictEqual(id, 'session:' + sessionId)
-      assertSignature()
-    })
-
-    it('/set/str stores a string', async () => {
-      const { status, body } = await client.get('/set/str')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, str })
-    })
-
-    it('/set/obj stores an object and keeps the cookie', async () => {
-      const { status, body } = await client.get('/set/obj')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, obj })
-      assertSessionCookie(client.cookie('s'), sessionId)
-      assertSignature()
-    })
-
-    it('/get/str reads the string back', async () => {
-      const { status, body } = await client.get('/get/str')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, str })
-    })
-
-    it('/get/obj reads the object back', async () => {
-      const { status, body } = await client.get('/get/obj')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, obj })
-    })
-
-    it('/get/all reads both', async () => {
-      const { status, body } = await client.get('/get/all')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, data: { str, obj } })
-    })
-
-    it('/del/str removes the string only', async () => {
-      let { status, body } = await client.get('/del/str')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true })
-      ;({ status, body } = await client.get('/get/str'))
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true })
-      ;({ body } = await client.get('/get/all'))
-      assert.deepStrictEqual(body.data, { obj })
-    })
-
-    it('/del/obj removes the object', async () => {
-      let { status, body } = await client.get('/del/obj')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true })
-      ;({ status, body } = await client.get('/get/obj'))
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true })
-    })
-
-    it('sets both again', async () => {
-      let { status, body } = await client.get('/set/obj')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, obj })
-      ;({ status, body } = await client.get('/set/str'))
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, str })
-      ;({ body } = await client.get('/get/all'))
-      assert.deepStrictEqual(body.data, { str, obj })
-    })
-
-    it('/del/all removes the data but keeps the session cookie', async () => {
-      let { status, body } = await client.get('/del/all')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true })
-      ;({ status, body } = await client.get('/get/all'))
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id, ok: true, data: {} })
-      assertSessionCookie(client.cookie('s'), sessionId)
-      assertSignature()
-    })
-
-    it('/destroy makes the client drop the cookie', async () => {
-      await client.get('/set/str')
-      const { status, body, setCookies } = await client.get('/destroy')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { ok: true, destroyed: true })
-      assert.ok(setCookies.some((line) => /^s=; path=\/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly$/.test(line)), setCookies.join('\n'))
-      assert.strictEqual(client.cookie('s'), undefined, 'cookie s removed, expires < now')
-      assert.strictEqual(client.cookie('s.sig'), undefined, 'cookie s.sig removed')
-    })
-
-    it('re-establishes a new session afterwards, without the old data', async () => {
-      const { status, body } = await client.get('/404')
-      assert.strictEqual(status, 404)
-      assert.ok(body.id)
-      assert.notStrictEqual(body.id, id, 'a new id')
-      const c = client.cookie('s')
-      assertSessionCookie(c)
-      assert.notStrictEqual(c.value, sessionId)
-      assert.strictEqual(body.id, 'session:' + c.value)
-      assertSignature()
-      const all = await client.get('/get/all')
-      assert.deepStrictEqual(all.body, { id: body.id, ok: true, data: {} })
-    })
-
-    it('the destroyed session\'s data is gone from the store, even under its old cookie', async () => {
-      const old = variant.keys
-        ? `s=${sessionId}; s.sig=${new Keygrip(variant.keys).sign('s=' + sessionId)}`
-        : `s=${sessionId}`
-      const { body } = await rawGet(server.url + '/get/all', { cookie: old })
-      assert.strictEqual(body.id, id, 'the old cookie still names the old session')
-      assert.deepStrictEqual(body.data, {})
-    })
-
-    it('keeps two clients apart', async () => {
-      const other = createClient(server.url)
-      await other.get('/set/obj')
-      const mine = await client.get('/get/all')
-      const theirs = await other.get('/get/all')
-      assert.notStrictEqual(mine.body.id, theirs.body.id)
-      assert.deepStrictEqual(mine.body.data, {})
-      assert.deepStrictEqual(theirs.body.data, { obj })
-    })
   })
 }
 
-describe('levelSession: sessions survive a server restart', () => {
+describeLevelFlow('levelSession(dir)', (dir) => genericSession.levelSession(dir))
+describeLevelFlow('levelSession({ location, keys: [\'secret\'] }) (signed cookies)', (dir) => genericSession.levelSession({ location: dir, keys: ['secret'] }), ['secret'])
+
+// Each test with its own directory; the filter and server a test opens are closed after it.
+describe('levelSession', () => {
   let dir, filter, server
   beforeEach(() => { dir = tempDir() })
   afterEach(async () => {
@@ -189,90 +42,83 @@ describe('levelSession: sessions survive a server restart', () => {
     removeDir(dir)
   })
 
-  for (const options of [{}, { keys: ['new key', 'old key'] }]) {
-    it(`the same client sees its data through a new server and a new levelSession on the same dir${options.keys ? ' (signed)' : ''}`, async () => {
-      filter = genericSession.levelSession({ location: dir, ...options })
+  describe('sessions survive a server restart', () => {
+    for (const options of [{}, { keys: ['new key', 'old key'] }]) {
+      it(`the same client sees its data through a new server and a new levelSession on the same dir${options.keys ? ' (signed)' : ''}`, async () => {
+        filter = genericSession.levelSession({ location: dir, ...options })
+        server = await startServer(functionalHandler(filter))
+        const client = createClient(server.url)
+        const other = createClient(server.url)
+        await client.get('/set/str')
+        const { body: before } = await client.get('/set/obj')
+        await other.get('/set/str')
+        const token = client.cookie('s').value
+
+        // restart: the server and the filter close, a new one opens the same directory
+        await server.close()
+        assert.ok(!(await closeStore(filter)))
+        filter = genericSession.levelSession({ location: dir, ...options })
+        server = await startServer(functionalHandler(filter))
+
+        // the same jars (cookies are not per port): moved to clients of the new server
+        const again = createClient(server.url)
+        for (const c of client.cookies()) again.jar.setCookieSync(c, server.url)
+        const otherAgain = createClient(server.url)
+        for (const c of other.cookies()) otherAgain.jar.setCookieSync(c, server.url)
+
+        const { status, body } = await again.get('/get/all')
+        assert.strictEqual(status, 200)
+        assert.deepStrictEqual(body, { id: before.id, ok: true, data: { str, obj } })
+        assert.strictEqual(again.cookie('s').value, token, 'the same session cookie')
+        const theirs = await otherAgain.get('/get/all')
+        assert.deepStrictEqual(theirs.body.data, { str })
+        assert.notStrictEqual(theirs.body.id, body.id)
+      })
+    }
+  })
+
+  describe('options', () => {
+    it('passes cookieName and idPrefix on to genericSession', async () => {
+      filter = genericSession.levelSession({ location: dir, cookieName: 'sid', idPrefix: 'app:' })
       server = await startServer(functionalHandler(filter))
       const client = createClient(server.url)
-      const other = createClient(server.url)
-      await client.get('/set/str')
-      const { body: before } = await client.get('/set/obj')
-      await other.get('/set/str')
-      const token = client.cookie('s').value
-
-      // restart: the server and the filter close, a new one opens the same directory
-      await server.close()
-      assert.ok(!(await closeStore(filter)))
-      filter = genericSession.levelSession({ location: dir, ...options })
-      server = await startServer(functionalHandler(filter))
-
-      // the same jars (cookies are not per port): moved to clients of the new server
-      const again = createClient(server.url)
-      for (const c of client.cookies()) again.jar.setCookieSync(c, server.url)
-      const otherAgain = createClient(server.url)
-      for (const c of other.cookies()) otherAgain.jar.setCookieSync(c, server.url)
-
-      const { status, body } = await again.get('/get/all')
-      assert.strictEqual(status, 200)
-      assert.deepStrictEqual(body, { id: before.id, ok: true, data: { str, obj } })
-      assert.strictEqual(again.cookie('s').value, token, 'the same session cookie')
-      const theirs = await otherAgain.get('/get/all')
-      assert.deepStrictEqual(theirs.body.data, { str })
-      assert.notStrictEqual(theirs.body.id, body.id)
+      const { body } = await client.get('/set/str')
+      const c = client.cookie('sid')
+      assertSessionCookie(c, undefined, 'sid')
+      assert.strictEqual(client.cookie('s'), undefined)
+      assert.strictEqual(body.id, 'app:' + c.value)
+      const all = await client.get('/get/all')
+      assert.deepStrictEqual(all.body, { id: body.id, ok: true, data: { str } })
     })
-  }
-})
 
-describe('levelSession options', () => {
-  let dir, filter, server
-  beforeEach(() => { dir = tempDir() })
-  afterEach(async () => {
-    if (server) await server.close()
-    await closeQuietly(filter)
-    server = filter = undefined
-    removeDir(dir)
-  })
+    it('passes expire (seconds) on: the cookie, and the store in ms, so the data expires', async () => {
+      filter = genericSession.levelSession({ location: dir, expire: 1 })
+      server = await startServer(functionalHandler(filter))
+      const set = await rawGet(server.url + '/set/str', {})
+      const line = set.setCookies.find((l) => l.startsWith('s='))
+      assert.ok(line, set.setCookies.join('\n'))
+      const expires = Date.parse(line.match(/expires=([^;]+)/)[1])
+      assert.ok(Math.abs(expires - (Date.now() + 1000)) < 2000, `cookie expires in about a second: ${line}`)
+      const cookie = line.split(';')[0]
 
-  it('passes cookieName and idPrefix on to genericSession', async () => {
-    filter = genericSession.levelSession({ location: dir, cookieName: 'sid', idPrefix: 'app:' })
-    server = await startServer(functionalHandler(filter))
-    const client = createClient(server.url)
-    const { body } = await client.get('/set/str')
-    const c = client.cookie('sid')
-    assertSessionCookie(c, undefined, 'sid')
-    assert.strictEqual(client.cookie('s'), undefined)
-    assert.strictEqual(body.id, 'app:' + c.value)
-    const all = await client.get('/get/all')
-    assert.deepStrictEqual(all.body, { id: body.id, ok: true, data: { str } })
-  })
+      const fresh = await rawGet(server.url + '/get/all', { cookie })
+      assert.deepStrictEqual(fresh.body, { id: set.body.id, ok: true, data: { str } }, 'readable within the second')
+      await sleep(1600)
+      const stale = await rawGet(server.url + '/get/all', { cookie })
+      assert.strictEqual(stale.body.id, set.body.id, 'the same session id')
+      assert.deepStrictEqual(stale.body.data, {}, 'idle for 1.6 s with expire 1 s: the data is gone')
+    })
 
-  it('passes expire (seconds) on: the cookie, and the store in ms, so the data expires', async () => {
-    filter = genericSession.levelSession({ location: dir, expire: 1 })
-    server = await startServer(functionalHandler(filter))
-    const set = await rawGet(server.url + '/set/str', {})
-    const line = set.setCookies.find((l) => l.startsWith('s='))
-    assert.ok(line, set.setCookies.join('\n'))
-    const expires = Date.parse(line.match(/expires=([^;]+)/)[1])
-    assert.ok(Math.abs(expires - (Date.now() + 1000)) < 2000, `cookie expires in about a second: ${line}`)
-    const cookie = line.split(';')[0]
+    it('throws synchronously naming location when there is none', () => {
+      assert.throws(() => genericSession.levelSession(), (err) => err instanceof TypeError && /location/.test(err.message))
+      assert.throws(() => genericSession.levelSession({ keys: ['k'] }), (err) => err instanceof TypeError && /location/.test(err.message))
+    })
 
-    const fresh = await rawGet(server.url + '/get/all', { cookie })
-    assert.deepStrictEqual(fresh.body, { id: set.body.id, ok: true, data: { str } }, 'readable within the second')
-    await sleep(1600)
-    const stale = await rawGet(server.url + '/get/all', { cookie })
-    assert.strictEqual(stale.body.id, set.body.id, 'the same session id')
-    assert.deepStrictEqual(stale.body.data, {}, 'idle for 1.6 s with expire 1 s: the data is gone')
-  })
-
-  it('throws synchronously naming location when there is none', () => {
-    assert.throws(() => genericSession.levelSession(), (err) => err instanceof TypeError && /location/.test(err.message))
-    assert.throws(() => genericSession.levelSession({ keys: ['k'] }), (err) => err instanceof TypeError && /location/.test(err.message))
-  })
-
-  it('throws synchronously naming keys for bad keys, leaving the location free', async () => {
-    assert.throws(() => genericSession.levelSession({ location: dir, keys: 'not an array' }), /invalid keys provided/)
-    filter = genericSession.levelSession(dir)
-    assert.strictEqual(typeof filter, 'function')
+    it('throws synchronously naming keys for bad keys, leaving the location free', async () => {
+      assert.throws(() => genericSession.levelSession({ location: dir, keys: 'not an array' }), /invalid keys provided/)
+      filter = genericSession.levelSession(dir)
+      assert.strictEqual(typeof filter, 'function')
+    })
   })
 })
 

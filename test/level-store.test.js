@@ -1,14 +1,16 @@
 'use strict'
 
-// LevelStore called directly: the Store API as MemoryStore keeps it (get/getAll/set/del/delAll/
-// extend), then what is particular to a store on disk: the expire argument is honoured, expired
-// sessions are swept from disk, call order is apply order, one opener per directory, close.
+// LevelStore called directly: the Store API every store keeps (the shared suite,
+// test/helpers/store-suite.js) and further cases of it, then what is particular to a store on
+// disk: the expire argument is honoured, expired sessions are swept from disk, call order is apply
+// order, one opener per directory, close.
 
 const assert = require('assert')
 const fs = require('fs')
 const path = require('path')
 const genericSession = require('..')
 const { HOUR, sleep, tempDir, removeDir, api, closeStore, closeQuietly } = require('./helpers/level')
+const { describeStoreApi } = require('./helpers/store-suite')
 
 const { LevelStore } = genericSession
 
@@ -127,69 +129,18 @@ describe('LevelStore', () => {
     })
   })
 
-  describe('the Store API', () => {
+  // The Store API every store keeps (test/helpers/store-suite.js), each test on a store in its own
+  // directory (closed by the afterEach above).
+  describeStoreApi('the Store API', () => open())
+
+  describe('the Store API, further cases', () => {
     let store, s
     beforeEach(() => {
       store = open()
       s = api(store)
     })
 
-    describe('get(id, key, expire, cb)', () => {
-      it('calls back with undefined for a missing key of an unknown session', async () => {
-        assert.strictEqual(await s.get('nobody', 'k'), undefined)
-      })
-
-      it('calls back with undefined for a missing key of a known session', async () => {
-        await s.set('id', 'a', 1)
-        assert.strictEqual(await s.get('id', 'b'), undefined)
-      })
-
-      it('calls back with null as err', (done) => {
-        store.get('id', 'k', HOUR, (...args) => {
-          try {
-            assert.strictEqual(args[0], null)
-            done()
-          } catch (err) {
-            done(err)
-          }
-        })
-      })
-    })
-
-    describe('getAll(id, expire, cb)', () => {
-      it('calls back with {} for an unknown session', async () => {
-        assert.deepStrictEqual(await s.getAll('nobody'), {})
-      })
-
-      it('calls back with every key', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'b', { c: [true, null, 'x'] })
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1, b: { c: [true, null, 'x'] } })
-      })
-
-      it('returns a copy: changing it changes nothing stored', async () => {
-        await s.set('id', 'a', { n: 1 })
-        const all = await s.getAll('id')
-        all.a.n = 2
-        all.extra = true
-        assert.deepStrictEqual(await s.getAll('id'), { a: { n: 1 } })
-      })
-    })
-
     describe('set(id, key, value, expire, cb)', () => {
-      it('stores values as JSON round-trips them', async () => {
-        const value = { date: new Date(0), list: [1, undefined, 'two'], nested: { nan: NaN }, gone: undefined, text: 'é\u2028"\\', neg: -0, big: 1e308 }
-        await s.set('id', 'v', value)
-        assert.deepStrictEqual(await s.get('id', 'v'), JSON.parse(JSON.stringify(value)))
-      })
-
-      it('stores null, false, 0, \'\', [] and {} as themselves', async () => {
-        for (const [key, value] of [['n', null], ['f', false], ['z', 0], ['e', ''], ['a', []], ['o', {}]]) await s.set('id', key, value)
-        assert.deepStrictEqual(await s.getAll('id'), { n: null, f: false, z: 0, e: '', a: [], o: {} })
-        assert.strictEqual(await s.get('id', 'n'), null)
-        assert.strictEqual(await s.get('id', 'f'), false)
-      })
-
       it('stores a value with a toJSON as its JSON', async () => {
         await s.set('id', 'when', new Date(86400000))
         assert.strictEqual(await s.get('id', 'when'), '1970-01-02T00:00:00.000Z')
@@ -211,22 +162,6 @@ describe('LevelStore', () => {
         assert.deepStrictEqual(await s.get('id', 'big'), { big })
       })
 
-      it('overwrites a key', async () => {
-        await s.set('id', 'k', 1)
-        await s.set('id', 'k', 2)
-        assert.strictEqual(await s.get('id', 'k'), 2)
-      })
-
-      it('with value undefined removes the key', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'k', 'v')
-        await s.set('id', 'k', undefined)
-        assert.strictEqual(await s.get('id', 'k'), undefined)
-        const all = await s.getAll('id')
-        assert.ok(!('k' in all))
-        assert.deepStrictEqual(all, { a: 1 })
-      })
-
       it('with a function or a symbol as value removes the key', async () => {
         await s.set('id', 'f', 1)
         await s.set('id', 'y', 2)
@@ -235,59 +170,11 @@ describe('LevelStore', () => {
         assert.deepStrictEqual(await s.getAll('id'), {})
       })
 
-      for (const [what, make] of [['a BigInt', () => 1n], ['a cycle', () => { const o = { a: 1 }; o.self = o; return o }], ['a BigInt deep inside', () => ({ list: [{ n: 2n }] })]]) {
-        it(`refuses ${what} with a TypeError and changes nothing`, async () => {
-          await s.set('id', 'k', 'before')
-          await s.set('id', 'other', 1)
-          const err = await s.errorOf('set', 'id', 'k', make(), HOUR)
-          assert.ok(err instanceof TypeError, String(err))
-          const err2 = await s.errorOf('set', 'id', 'new', make(), HOUR)
-          assert.ok(err2 instanceof TypeError, String(err2))
-          const err3 = await s.errorOf('set', 'fresh', 'k', make(), HOUR)
-          assert.ok(err3 instanceof TypeError, String(err3))
-          assert.deepStrictEqual(await s.getAll('id'), { k: 'before', other: 1 })
-          assert.deepStrictEqual(await s.getAll('fresh'), {})
-        })
-      }
-
-      it('keeps one record per key: setting b does not alter a', async () => {
-        await s.set('id', 'a', { deep: { x: 1 } })
-        await s.set('id', 'b', 'second')
-        await s.set('id', 'b', { replaced: true })
-        assert.deepStrictEqual(await s.get('id', 'a'), { deep: { x: 1 } })
-        assert.deepStrictEqual(await s.getAll('id'), { a: { deep: { x: 1 } }, b: { replaced: true } })
-      })
-
-      it('lands 100 parallel sets to different keys of one session: none lost', async () => {
-        const keys = Array.from({ length: 100 }, (_, i) => 'key' + i)
-        await Promise.all(keys.map((key, i) => s.set('id', key, { i })))
-        const all = await s.getAll('id')
-        const lost = keys.filter((key) => !(key in all))
-        assert.strictEqual(lost.length, 0, `lost: ${lost.join(', ')}`)
-        assert.deepStrictEqual(all, Object.fromEntries(keys.map((key, i) => [key, { i }])))
-      })
-
       it('lands parallel sets to 100 sessions', async () => {
         const ids = Array.from({ length: 100 }, (_, i) => 'session:' + i)
         await Promise.all(ids.map((id, i) => s.set(id, 'k', i)))
         const all = await Promise.all(ids.map((id) => s.getAll(id)))
         assert.deepStrictEqual(all, ids.map((_, i) => ({ k: i })))
-      })
-
-      it('keeps sessions apart, even when one id is a prefix of another', async () => {
-        await s.set('one', 'k', 1)
-        await s.set('two', 'k', 2)
-        await s.set('ab', 'ck', 'ab/ck')
-        await s.set('abc', 'k', 'abc/k')
-        await s.set('a', 'bck', 'a/bck')
-        assert.strictEqual(await s.get('one', 'k'), 1)
-        assert.strictEqual(await s.get('two', 'k'), 2)
-        assert.deepStrictEqual(await s.getAll('ab'), { ck: 'ab/ck' })
-        assert.deepStrictEqual(await s.getAll('abc'), { k: 'abc/k' })
-        assert.deepStrictEqual(await s.getAll('a'), { bck: 'a/bck' })
-        await s.delAll('ab')
-        assert.deepStrictEqual(await s.getAll('abc'), { k: 'abc/k' })
-        assert.deepStrictEqual(await s.getAll('a'), { bck: 'a/bck' })
       })
 
       it('takes the empty id as MemoryStore does', async () => {
@@ -302,21 +189,6 @@ describe('LevelStore', () => {
     })
 
     describe('del(id, key, expire, cb)', () => {
-      it('removes the key only', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'b', 2)
-        await s.del('id', 'a')
-        assert.deepStrictEqual(await s.getAll('id'), { b: 2 })
-      })
-
-      it('is fine with a missing key or session', async () => {
-        await s.del('nobody', 'k')
-        await s.set('id', 'a', 1)
-        await s.del('id', 'zzz')
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1 })
-        assert.deepStrictEqual(await s.getAll('nobody'), {})
-      })
-
       it('calls back with no value', (done) => {
         store.del('id', 'k', HOUR, (...args) => {
           try {
@@ -331,47 +203,11 @@ describe('LevelStore', () => {
     })
 
     describe('delAll(id, cb)', () => {
-      it('removes every key of that session only', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'b', 2)
-        await s.set('other', 'c', 3)
-        await s.delAll('id')
-        assert.deepStrictEqual(await s.getAll('id'), {})
-        assert.strictEqual(await s.get('id', 'a'), undefined)
-        assert.deepStrictEqual(await s.getAll('other'), { c: 3 })
-      })
-
-      it('is fine with an unknown session', async () => {
-        await s.delAll('nobody')
-        assert.deepStrictEqual(await s.getAll('nobody'), {})
-      })
-
       it('leaves a session that can be written again', async () => {
         await s.set('id', 'a', 1)
         await s.delAll('id')
         await s.set('id', 'b', 2)
         assert.deepStrictEqual(await s.getAll('id'), { b: 2 })
-      })
-    })
-
-    describe('extend(id, expire[, cb])', () => {
-      it('calls back with no error when given a callback', async () => {
-        await s.set('id', 'a', 1)
-        assert.ok(!(await s.extend('id')))
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1 })
-      })
-
-      it('works without a callback', async () => {
-        await s.set('id', 'a', 1)
-        assert.doesNotThrow(() => store.extend('id', HOUR))
-        assert.doesNotThrow(() => store.extend('nobody', HOUR))
-        await sleep(5)
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1 })
-      })
-
-      it('creates no data for an unknown session', async () => {
-        await s.extend('nobody')
-        assert.deepStrictEqual(await s.getAll('nobody'), {})
       })
     })
 
@@ -393,14 +229,6 @@ describe('LevelStore', () => {
         await s.set('id', 'k', 'v')
         store.delAll('id', noop)
         assert.deepStrictEqual(await s.getAll('id'), {})
-      })
-
-      it('applies set, set, del, set issued without waiting in call order', async () => {
-        store.set('id', 'k', 1, HOUR, noop)
-        store.set('id', 'k', 2, HOUR, noop)
-        store.del('id', 'k', HOUR, noop)
-        store.set('id', 'k', 3, HOUR, noop)
-        assert.strictEqual(await s.get('id', 'k'), 3)
       })
 
       it('a set without a callback is visible to a get in the next tick', async () => {

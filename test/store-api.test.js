@@ -1,38 +1,17 @@
 'use strict'
 
-// The Store API called directly: get/getAll/set/del/delAll/extend with the (id, key, value,
-// expire, cb) signatures, on MemoryStore (every way of making one) and on the custom Map store;
-// then what is particular to MemoryStore: the byte bound, the idle lifetime, LRU order.
+// The Store API called directly (the shared suite, test/helpers/store-suite.js) on MemoryStore,
+// every way of making one, and on the custom Map store; then what is particular to MemoryStore:
+// the byte bound, the idle lifetime, LRU order.
 
 const assert = require('assert')
 const genericSession = require('..')
 const MemoryStoreModule = require('../memory-store')
 const MapStore = require('./helpers/map-store')
+const { HOUR, api } = require('./helpers/store-promises')
+const { describeStoreApi } = require('./helpers/store-suite')
 
-const EXPIRE = 60 * 1000
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-// Promise forms of the Store API, each checking that its callback is not called synchronously.
-function api (store) {
-  const call = (method, ...args) => new Promise((resolve, reject) => {
-    let returned = false
-    store[method](...args, (err, value) => {
-      if (!returned) return reject(new Error(`${method} called back synchronously`))
-      err ? reject(err) : resolve(value)
-    })
-    returned = true
-  })
-  return {
-    get: (id, key, expire = EXPIRE) => call('get', id, key, expire),
-    getAll: (id, expire = EXPIRE) => call('getAll', id, expire),
-    set: (id, key, value, expire = EXPIRE) => call('set', id, key, value, expire),
-    del: (id, key, expire = EXPIRE) => call('del', id, key, expire),
-    delAll: (id) => call('delAll', id),
-    extend: (id, expire = EXPIRE) => call('extend', id, expire),
-    // the error a set calls back with (or null)
-    setError: (id, key, value) => new Promise((resolve) => store.set(id, key, value, EXPIRE, (err) => resolve(err)))
-  }
-}
 
 const stores = {
   'MemoryStore()': () => genericSession.MemoryStore(),
@@ -64,180 +43,7 @@ describe('require(\'generic-session/memory-store\')', () => {
   })
 })
 
-for (const [name, makeStore] of Object.entries(stores)) {
-  describe(`the Store API of ${name}`, () => {
-    let store, s
-    beforeEach(() => {
-      store = makeStore()
-      s = api(store)
-    })
-
-    describe('get(id, key, expire, cb)', () => {
-      it('calls back with undefined for a missing key of an unknown session', async () => {
-        assert.strictEqual(await s.get('nobody', 'k'), undefined)
-      })
-
-      it('calls back with undefined for a missing key of a known session', async () => {
-        await s.set('id', 'a', 1)
-        assert.strictEqual(await s.get('id', 'b'), undefined)
-      })
-
-      it('calls back with null as err', (done) => {
-        store.get('id', 'k', EXPIRE, (...args) => {
-          assert.strictEqual(args[0], null)
-          done()
-        })
-      })
-    })
-
-    describe('getAll(id, expire, cb)', () => {
-      it('calls back with {} for an unknown session', async () => {
-        assert.deepStrictEqual(await s.getAll('nobody'), {})
-      })
-
-      it('calls back with every key', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'b', { c: [true, null, 'x'] })
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1, b: { c: [true, null, 'x'] } })
-      })
-
-      it('returns a copy: changing it changes nothing stored', async () => {
-        await s.set('id', 'a', { n: 1 })
-        const all = await s.getAll('id')
-        all.a.n = 2
-        all.extra = true
-        assert.deepStrictEqual(await s.getAll('id'), { a: { n: 1 } })
-      })
-    })
-
-    describe('set(id, key, value, expire, cb)', () => {
-      it('stores values as JSON round-trips them', async () => {
-        const value = { date: new Date(0), list: [1, undefined, 'two'], nested: { nan: NaN }, gone: undefined, text: 'é\u2028"\\' }
-        await s.set('id', 'v', value)
-        assert.deepStrictEqual(await s.get('id', 'v'), JSON.parse(JSON.stringify(value)))
-      })
-
-      it('stores null, false, 0 and \'\' as themselves', async () => {
-        for (const [key, value] of [['n', null], ['f', false], ['z', 0], ['e', '']]) await s.set('id', key, value)
-        assert.deepStrictEqual(await s.getAll('id'), { n: null, f: false, z: 0, e: '' })
-      })
-
-      it('overwrites a key', async () => {
-        await s.set('id', 'k', 1)
-        await s.set('id', 'k', 2)
-        assert.strictEqual(await s.get('id', 'k'), 2)
-      })
-
-      it('with value undefined removes the key', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'k', 'v')
-        await s.set('id', 'k', undefined)
-        assert.strictEqual(await s.get('id', 'k'), undefined)
-        const all = await s.getAll('id')
-        assert.ok(!('k' in all))
-        assert.deepStrictEqual(all, { a: 1 })
-      })
-
-      for (const [what, make] of [['a BigInt', () => 1n], ['a cycle', () => { const o = { a: 1 }; o.self = o; return o }], ['a BigInt deep inside', () => ({ list: [{ n: 2n }] })]]) {
-        it(`refuses ${what} with a TypeError and changes nothing`, async () => {
-          await s.set('id', 'k', 'before')
-          await s.set('id', 'other', 1)
-          const err = await s.setError('id', 'k', make())
-          assert.ok(err instanceof TypeError, String(err))
-          const err2 = await s.setError('id', 'new', make())
-          assert.ok(err2 instanceof TypeError, String(err2))
-          assert.deepStrictEqual(await s.getAll('id'), { k: 'before', other: 1 })
-        })
-      }
-
-      it('keeps one record per key: setting b does not alter a', async () => {
-        await s.set('id', 'a', { deep: { x: 1 } })
-        await s.set('id', 'b', 'second')
-        await s.set('id', 'b', { replaced: true })
-        assert.deepStrictEqual(await s.get('id', 'a'), { deep: { x: 1 } })
-        assert.deepStrictEqual(await s.getAll('id'), { a: { deep: { x: 1 } }, b: { replaced: true } })
-      })
-
-      it('lands parallel sets to different keys of one session', async () => {
-        const keys = Array.from({ length: 50 }, (_, i) => 'key' + i)
-        await Promise.all(keys.map((key, i) => s.set('id', key, i)))
-        const all = await s.getAll('id')
-        assert.deepStrictEqual(all, Object.fromEntries(keys.map((key, i) => [key, i])))
-      })
-
-      it('keeps sessions apart', async () => {
-        await s.set('one', 'k', 1)
-        await s.set('two', 'k', 2)
-        assert.strictEqual(await s.get('one', 'k'), 1)
-        assert.strictEqual(await s.get('two', 'k'), 2)
-      })
-    })
-
-    describe('del(id, key, expire, cb)', () => {
-      it('removes the key only', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'b', 2)
-        await s.del('id', 'a')
-        assert.deepStrictEqual(await s.getAll('id'), { b: 2 })
-      })
-
-      it('is fine with a missing key or session', async () => {
-        await s.del('nobody', 'k')
-        await s.set('id', 'a', 1)
-        await s.del('id', 'zzz')
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1 })
-      })
-    })
-
-    describe('delAll(id, cb)', () => {
-      it('removes every key of that session only', async () => {
-        await s.set('id', 'a', 1)
-        await s.set('id', 'b', 2)
-        await s.set('other', 'c', 3)
-        await s.delAll('id')
-        assert.deepStrictEqual(await s.getAll('id'), {})
-        assert.deepStrictEqual(await s.getAll('other'), { c: 3 })
-      })
-
-      it('is fine with an unknown session', async () => {
-        await s.delAll('nobody')
-        assert.deepStrictEqual(await s.getAll('nobody'), {})
-      })
-    })
-
-    describe('extend(id, expire[, cb])', () => {
-      it('calls back with no error when given a callback', async () => {
-        await s.set('id', 'a', 1)
-        assert.ok(!(await s.extend('id')))
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1 })
-      })
-
-      it('works without a callback', async () => {
-        await s.set('id', 'a', 1)
-        assert.doesNotThrow(() => store.extend('id', EXPIRE))
-        assert.doesNotThrow(() => store.extend('nobody', EXPIRE))
-        await sleep(5)
-        assert.deepStrictEqual(await s.getAll('id'), { a: 1 })
-      })
-
-      it('creates no data for an unknown session', async () => {
-        await s.extend('nobody')
-        assert.deepStrictEqual(await s.getAll('nobody'), {})
-      })
-    })
-
-    describe('order', () => {
-      it('applies operations issued without waiting in call order', async () => {
-        const noop = () => {}
-        store.set('id', 'k', 1, EXPIRE, noop)
-        store.set('id', 'k', 2, EXPIRE, noop)
-        store.del('id', 'k', EXPIRE, noop)
-        store.set('id', 'k', 3, EXPIRE, noop)
-        assert.strictEqual(await s.get('id', 'k'), 3)
-      })
-    })
-  })
-}
+for (const [name, makeStore] of Object.entries(stores)) describeStoreApi(`the Store API of ${name}`, makeStore)
 
 describe('MemoryStore specifics', () => {
   // The JSON of one session holding { k: <n characters> }.
@@ -336,7 +142,7 @@ describe('MemoryStore specifics', () => {
       while (Date.now() - started < 250) {
         await sleep(50)
         await s.get('busy', 'k')
-        store.extend('extended', EXPIRE)
+        store.extend('extended', HOUR)
       }
       assert.deepStrictEqual(await s.getAll('idle'), {}, 'untouched for 250 ms: gone')
       assert.strictEqual(await s.get('idle', 'k'), undefined)
@@ -378,9 +184,9 @@ describe('MemoryStore specifics', () => {
       await s.set('id', 'k', 'before')
       const bytes = store.bytes
       const size = store.size
-      const err = await s.setError('id', 'k', { bad: 1n })
+      const err = await s.errorOf('set', 'id', 'k', { bad: 1n }, HOUR)
       assert.ok(err instanceof TypeError)
-      const err2 = await s.setError('fresh', 'k', 2n)
+      const err2 = await s.errorOf('set', 'fresh', 'k', 2n, HOUR)
       assert.ok(err2 instanceof TypeError)
       assert.strictEqual(store.bytes, bytes)
       assert.strictEqual(store.size, size)

@@ -1,7 +1,7 @@
 'use strict'
 
-// The original's functional request handler (tests/functional-test.js, as in
-// test/http-flow.test.js), behind any filter (req, res, next): for the level-session tests.
+// The original's functional request handler (tests/functional-test.js), behind any filter
+// (req, res, next): for the functional flow (./http-flow-suite) and the other HTTP tests.
 
 const assert = require('assert')
 

@@ -1,15 +1,15 @@
 'use strict'
 
-// Helpers for the LevelStore tests: a fresh temporary directory per test, Promise forms of the
-// Store API (each checking that its callback is not called synchronously), closing a store, and
-// child processes that drive a LevelStore (test/fixtures/level-store-child.js) line by line.
+// Helpers for the LevelStore tests: a fresh temporary directory per test, closing a store, and
+// child processes that drive a LevelStore (test/fixtures/level-store-child.js) line by line. The
+// Promise forms of the Store API (./store-promises) are passed on for the LevelStore tests.
 
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { spawn } = require('child_process')
+const { HOUR, api } = require('./store-promises')
 
-const HOUR = 60 * 60 * 1000
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function tempDir () {
@@ -18,32 +18,6 @@ function tempDir () {
 
 function removeDir (dir) {
   if (dir) fs.rmSync(dir, { recursive: true, force: true })
-}
-
-// Promise forms of the Store API; `expire` defaults to an hour.
-function api (store, defaultExpire = HOUR) {
-  const call = (method, ...args) => new Promise((resolve, reject) => {
-    let returned = false
-    store[method](...args, (err, value) => {
-      if (!returned) return reject(new Error(`${method} called back synchronously`))
-      err ? reject(err) : resolve(value)
-    })
-    returned = true
-  })
-  return {
-    get: (id, key, expire = defaultExpire) => call('get', id, key, expire),
-    getAll: (id, expire = defaultExpire) => call('getAll', id, expire),
-    set: (id, key, value, expire = defaultExpire) => call('set', id, key, value, expire),
-    del: (id, key, expire = defaultExpire) => call('del', id, key, expire),
-    delAll: (id) => call('delAll', id),
-    extend: (id, expire = defaultExpire) => call('extend', id, expire),
-    // the error a call calls back with (or null), never rejecting
-    errorOf: (method, ...args) => new Promise((resolve) => {
-      let returned = false
-      store[method](...args, (err) => resolve(returned ? err : new Error(`${method} called back synchronously`)))
-      returned = true
-    })
-  }
 }
 
 // close(cb) as a Promise of the callback's error argument (the promise never rejects).
