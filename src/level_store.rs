@@ -24,7 +24,8 @@ pub const EXPIRY_SLACK_DIVISOR: u64 = 100;
 /// The expiry given to a migrated level-session record that carries none: its default, 2 weeks.
 const LEGACY_EXPIRE_MS: u64 = 14 * 24 * 60 * 60 * 1000;
 
-fn now_ms() -> u64 {
+/// Milliseconds since the Unix epoch: the clock expiries are kept in.
+pub(crate) fn now_ms() -> u64 {
   std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
@@ -165,7 +166,7 @@ impl Engine {
 
   /// Removes the whole session.
   pub fn del_all(&mut self, id: &str) -> Result<()> {
-    let expires = self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v));
+    let expires = self.stored_expiry(id);
     self.remove_session(id, expires)
   }
 
@@ -208,7 +209,7 @@ impl Engine {
     }
     for (expires, id) in &expired {
       // The index may be stale (the session was touched since): trust the meta record.
-      match self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v)) {
+      match self.stored_expiry(id) {
         Some(current) if current > now_ms => {
           let mut batch = WriteBatch::default();
           batch.delete(&keys::index(*expires, id));
@@ -256,10 +257,15 @@ impl Engine {
     Ok(())
   }
 
+  /// The expiry recorded for the session, live or not.
+  fn stored_expiry(&mut self, id: &str) -> Option<u64> {
+    self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v))
+  }
+
   /// The session's expiry if it is still live at `now_ms`; an expired session is removed first,
   /// so nothing of it can be read or extended.
   fn live_expiry(&mut self, id: &str, now_ms: u64) -> Result<Option<u64>> {
-    match self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v)) {
+    match self.stored_expiry(id) {
       Some(expires) if expires > now_ms => Ok(Some(expires)),
       Some(expires) => {
         self.remove_session(id, Some(expires))?;

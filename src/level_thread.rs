@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use crate::level_store::{Engine, OpenError};
+use crate::level_store::{now_ms, Engine, OpenError};
 
 /// At most this many requests are applied before a commit, so acknowledgements keep flowing under
 /// a flood of writes.
@@ -111,9 +111,6 @@ impl Drop for StoreThread {
   }
 }
 
-fn now_ms() -> u64 {
-  SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
 
 fn run<D: FnMut(Vec<Completion>)>(mut engine: Engine, receiver: Receiver<Message>, sweep_interval: Duration, mut deliver: D) {
   let mut next_sweep = Instant::now() + sweep_interval;
