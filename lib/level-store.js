@@ -6,9 +6,13 @@
 // Each operation is queued to the store's thread with a ticket; the thread applies what queued up
 // as one group, makes it durable against a process crash (kill -9), and sends the group's answers
 // back as one JSON text, which _deliver matches to callbacks by ticket. Call order is apply order.
+//
+// LevelStore({ db }) is another store: the same Store API in JavaScript over the application's own
+// levelup or abstract-level database (lib/level-db-store.js), still a LevelStore (instanceof).
 
 const path = require('path')
 const { LevelStoreCore } = require('./native')
+const LevelDbStore = require('./level-db-store')
 const { kKeepsContract } = require('./store-contract')
 const { noop } = require('./pending')
 
@@ -16,10 +20,13 @@ const DEFAULT_SWEEP_INTERVAL_MS = 60 * 1000
 const DEFAULT_EXPIRE_MS = 1000 * 60 * 60 * 24 * 7 * 2 // 2 weeks, when a caller passes none
 const MAX_TICKET = 0xffffffff
 
-// LevelStore(location | { location, sync, sweepInterval }): callable with or without `new`.
+// LevelStore(location | { location, sync, sweepInterval } | { db, sync, sweepInterval }): callable
+// with or without `new`.
 function LevelStore (options) {
   if (!(this instanceof LevelStore)) return new LevelStore(options)
-  const { location, sync, sweepInterval } = readLevelOptions(options)
+  const settings = readLevelOptions(options)
+  if (settings.db !== undefined) return new LevelDbStore(settings)
+  const { location, sync, sweepInterval } = settings
   Object.defineProperties(this, {
     location: { value: location, enumerable: true },
     _pending: { value: new Map() }, // ticket -> callback
@@ -129,13 +136,10 @@ function expireMs (expire) {
 function readLevelOptions (options) {
   if (typeof options === 'string') options = { location: options }
   if (!options || typeof options !== 'object') {
-    throw new TypeError('LevelStore needs a location: LevelStore(\'/path/to/dir\') or LevelStore({ location })')
+    throw new TypeError('LevelStore needs a location: LevelStore(\'/path/to/dir\'), LevelStore({ location }) or LevelStore({ db })')
   }
-  if (options.db !== undefined && options.location === undefined) {
-    throw new TypeError('LevelStore: the { db } option (an existing levelup/abstract-level database) is not supported yet; pass { location }')
-  }
-  if (typeof options.location !== 'string' || options.location === '') {
-    throw new TypeError('LevelStore needs a location: options.location must be a directory path')
+  if (options.db !== undefined && options.location !== undefined) {
+    throw new TypeError('LevelStore takes options.location (a directory of its own) or options.db (a database to share), not both')
   }
   const sync = options.sync === undefined ? false : options.sync
   if (typeof sync !== 'boolean') throw new TypeError('LevelStore options.sync must be true or false')
@@ -143,7 +147,15 @@ function readLevelOptions (options) {
   if (typeof sweepInterval !== 'number' || !(sweepInterval > 0) || !Number.isFinite(sweepInterval)) {
     throw new RangeError('LevelStore options.sweepInterval must be a positive number of milliseconds')
   }
+  // options.db itself is checked by the store on it (lib/level-db-adapter.js).
+  if (options.db !== undefined) return { db: options.db, sync, sweepInterval }
+  if (typeof options.location !== 'string' || options.location === '') {
+    throw new TypeError('LevelStore needs a location: options.location must be a directory path')
+  }
   return { location: path.resolve(options.location), sync, sweepInterval }
 }
+
+// A store on { db } is a LevelStore: instanceof holds, and it keeps the contract (kKeepsContract).
+Object.setPrototypeOf(LevelDbStore.prototype, LevelStore.prototype)
 
 module.exports = LevelStore

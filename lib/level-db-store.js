@@ -1,0 +1,386 @@
+'use strict'
+
+// LevelStore({ db }): the Store API in JavaScript over the application's own open database
+// (levelup or abstract-level, through ./level-db-adapter), shared with the application. It is the
+// native LevelStore's design (src/level_keys.rs, src/level_store.rs) on another engine.
+//
+// Namespace: every key this store writes starts with '!session!', the prefix under which
+// db.sublevel('session') (abstract-level) and subleveldown keep their keys, so the application's
+// own keys are never touched, and it can read these through its own sublevel. Keys and values are
+// utf8 text whatever the database's default encodings. Under the prefix:
+//
+//   d + id length (8 hex digits) + id + NUL + key → the value's JSON text: one record per session
+//     key, so writes to different keys of one session never overwrite each other. The length makes
+//     `d + length + id + NUL` match exactly one session's records, whatever characters ids hold.
+//   m + id → the session's expiry, in ms since the epoch (decimal).
+//   x + expiry (16 digits) + id → '': the expiry index, in time order, so the sweeper reads only
+//     what has expired and never scans live sessions.
+//
+// Order: the operations of one session run one after another in call order (each reads the
+// expiry, then writes), different sessions side by side; callbacks are called in call order, as
+// the native store's. Stores sharing one db object share these queues.
+
+const { levelDbAdapter } = require('./level-db-adapter')
+const { noop } = require('./pending')
+
+const PREFIX = '!session!'
+const DATA = PREFIX + 'd'
+const META = PREFIX + 'm'
+const INDEX = PREFIX + 'x'
+const EXPIRY_DIGITS = 16 // Number.MAX_SAFE_INTEGER has 16 digits
+const MAX_EXPIRY = Number.MAX_SAFE_INTEGER
+
+// As the native store: a read rewrites the stored expiry only when it has moved by more than 1%
+// of `expire`; at most this many expired sessions go per sweep pass, and a full pass is followed
+// by another at once.
+const EXPIRY_SLACK_DIVISOR = 100
+const SWEEP_BATCH = 1000
+const DEFAULT_EXPIRE_MS = 1000 * 60 * 60 * 24 * 7 * 2 // 2 weeks, when a caller passes none
+const DEFAULT_SWEEP_INTERVAL_MS = 60 * 1000
+const MAX_TIMER_MS = 0x7fffffff // setTimeout fires at once past this
+
+// --- keys ---
+
+function dataPrefix (id) {
+  return DATA + id.length.toString(16).padStart(8, '0') + id + '\u0000'
+}
+
+// Just past every data record of the session: its prefix with the NUL raised to \u0001.
+function dataEnd (id) {
+  return DATA + id.length.toString(16).padStart(8, '0') + id + '\u0001'
+}
+
+function dataKey (id, key) {
+  return dataPrefix(id) + key
+}
+
+function metaKey (id) {
+  return META + id
+}
+
+function indexKey (expires, id) {
+  return INDEX + String(expires).padStart(EXPIRY_DIGITS, '0') + id
+}
+
+// { expires, id } of an index record, or undefined if it is not one.
+function parseIndex (record) {
+  const digits = record.slice(INDEX.length, INDEX.length + EXPIRY_DIGITS)
+  if (!record.startsWith(INDEX) || !/^\d{16}$/.test(digits)) return undefined
+  return { expires: Number(digits), id: record.slice(INDEX.length + EXPIRY_DIGITS) }
+}
+
+// A stored expiry; an unreadable one counts as long past, so the session is removed.
+function parseExpiry (text) {
+  if (text === undefined) return undefined
+  const expires = Number(text)
+  return Number.isFinite(expires) ? expires : 0
+}
+
+// --- one session's operations, on a database adapter; each runs alone in its session's queue ---
+
+async function readValue (db, id, key, expire) {
+  const now = Date.now()
+  const [meta, json] = await Promise.all([db.get(metaKey(id)), db.get(dataKey(id, key))])
+  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  if (expires === undefined) return undefined
+  await touch(db, id, expires, expire, now)
+  return json === undefined ? undefined : JSON.parse(json)
+}
+
+async function readAll (db, id, expire) {
+  const now = Date.now()
+  const [meta, records] = await Promise.all([db.get(metaKey(id)), db.range(dataPrefix(id), dataEnd(id))])
+  const all = {}
+  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  if (expires === undefined) return all
+  const skip = dataPrefix(id).length
+  for (const [record, json] of records) {
+    // defineProperty: a key named __proto__ is data, as JSON.parse makes it.
+    Object.defineProperty(all, record.slice(skip), { value: JSON.parse(json), enumerable: true, writable: true, configurable: true })
+  }
+  await touch(db, id, expires, expire, now)
+  return all
+}
+
+// Stores the JSON text `json` under `key`; writing to an expired session starts it empty.
+async function writeValue (db, id, key, json, expire) {
+  const now = Date.now()
+  let expires = parseExpiry(await db.get(metaKey(id)))
+  const operations = []
+  if (expires !== undefined && expires <= now) {
+    operations.push(...removalOperations(id, await sessionRecords(db, id), expires))
+    expires = undefined
+  }
+  operations.push({ type: 'put', key: dataKey(id, key), value: json }, ...touchOperations(id, expires, expire, now))
+  await db.batch(operations)
+}
+
+async function removeValue (db, id, key, expire) {
+  const now = Date.now()
+  const expires = await liveExpiry(db, id, parseExpiry(await db.get(metaKey(id))), now)
+  if (expires === undefined) return
+  await db.batch([{ type: 'del', key: dataKey(id, key) }, ...touchOperations(id, expires, expire, now)])
+}
+
+async function removeAll (db, id) {
+  const [meta, records] = await Promise.all([db.get(metaKey(id)), sessionRecords(db, id)])
+  const operations = removalOperations(id, records, parseExpiry(meta))
+  if (operations.length > 0) await db.batch(operations)
+}
+
+async function extendSession (db, id, expire) {
+  const now = Date.now()
+  const expires = await liveExpiry(db, id, parseExpiry(await db.get(metaKey(id))), now)
+  if (expires !== undefined) await touch(db, id, expires, expire, now)
+}
+
+// Removes the session behind an index record the sweeper found expired at `indexed`, unless it
+// was touched since (then only that stale index record goes).
+async function sweepSession (db, id, indexed) {
+  const now = Date.now()
+  const expires = parseExpiry(await db.get(metaKey(id)))
+  if (expires !== undefined && expires > now) {
+    if (expires !== indexed) await db.del(indexKey(indexed, id))
+    return
+  }
+  await db.batch(removalOperations(id, await sessionRecords(db, id), expires, indexed))
+}
+
+// The session's expiry if it is live at `now`; an expired session is removed first, so nothing of
+// it can be read or extended.
+async function liveExpiry (db, id, expires, now) {
+  if (expires === undefined) return undefined
+  if (expires > now) return expires
+  await db.batch(removalOperations(id, await sessionRecords(db, id), expires))
+  return undefined
+}
+
+async function touch (db, id, expires, expire, now) {
+  const operations = touchOperations(id, expires, expire, now)
+  if (operations.length > 0) await db.batch(operations)
+}
+
+// The expiry rewrite, when the stored expiry lags by more than the slack (or there is none yet).
+function touchOperations (id, expires, expire, now) {
+  const wanted = Math.min(now + expire, MAX_EXPIRY)
+  const operations = []
+  if (expires !== undefined) {
+    if (Math.abs(wanted - expires) <= Math.floor(expire / EXPIRY_SLACK_DIVISOR)) return operations
+    operations.push({ type: 'del', key: indexKey(expires, id) })
+  }
+  operations.push({ type: 'put', key: metaKey(id), value: String(wanted) }, { type: 'put', key: indexKey(wanted, id), value: '' })
+  return operations
+}
+
+// Deletes of every record of the session: its data, its expiry, its index record(s).
+function removalOperations (id, records, expires, staleIndex) {
+  const operations = records.map(([record]) => ({ type: 'del', key: record }))
+  operations.push({ type: 'del', key: metaKey(id) })
+  if (expires !== undefined) operations.push({ type: 'del', key: indexKey(expires, id) })
+  if (staleIndex !== undefined && staleIndex !== expires) operations.push({ type: 'del', key: indexKey(staleIndex, id) })
+  return operations
+}
+
+// The session's data records ([record key, undefined]), without their values.
+function sessionRecords (db, id) {
+  return db.range(dataPrefix(id), dataEnd(id), { values: false })
+}
+
+// Deletes up to `limit` sessions that expired by `now`, reading only the expiry index. Resolves
+// to how many index records it read.
+async function sweepExpired (db, queues, now, limit) {
+  const records = await db.range(INDEX, indexKey(now + 1, ''), { limit, values: false })
+  const removals = []
+  for (const [record] of records) {
+    const entry = parseIndex(record)
+    if (entry !== undefined) removals.push(queues.run(entry.id, () => sweepSession(db, entry.id, entry.expires)))
+  }
+  await Promise.allSettled(removals)
+  return records.length
+}
+
+// --- the queues ---
+
+// One queue per session id: a task starts once every task queued before it for that id has
+// settled.
+class SessionQueues {
+  constructor () {
+    this.tails = new Map() // id -> Promise settled when its last queued task has
+  }
+
+  // Resolves or rejects as task() does.
+  run (id, task) {
+    const previous = this.tails.get(id) || Promise.resolve()
+    const result = previous.then(task)
+    const tail = result.then(noop, noop)
+    this.tails.set(id, tail)
+    tail.then(() => {
+      if (this.tails.get(id) === tail) this.tails.delete(id)
+    })
+    return result
+  }
+}
+
+const queuesByDb = new WeakMap()
+
+function queuesFor (db) {
+  let queues = queuesByDb.get(db)
+  if (queues === undefined) {
+    queues = new SessionQueues()
+    queuesByDb.set(db, queues)
+  }
+  return queues
+}
+
+// --- the store ---
+
+// new LevelDbStore({ db, sync, sweepInterval }), options already checked by LevelStore except db,
+// which throws a TypeError naming options.db when it is not a database. lib/level-store.js makes
+// this a LevelStore (its prototype inherits LevelStore.prototype, and with it kKeepsContract: every
+// callback here is called exactly once, never synchronously).
+class LevelDbStore {
+  #db
+  #queues
+  #sweepInterval
+  #sweepTimer = null
+  #closed = false
+  #issued = 0 // tickets handed out
+  #delivered = 0 // the ticket whose callback is due next
+  #done = new Map() // ticket -> [callback, err, value], waiting for earlier tickets
+  #busy = 0 // operations not yet called back, and a running sweep
+  #idleWaiters = []
+
+  constructor ({ db, sync = false, sweepInterval = DEFAULT_SWEEP_INTERVAL_MS }) {
+    this.#db = levelDbAdapter(db, { sync })
+    this.#queues = queuesFor(db)
+    this.#sweepInterval = sweepInterval
+    // The application's database, which this store shares and never closes.
+    Object.defineProperty(this, 'db', { value: db, enumerable: true })
+    this.#scheduleSweep(sweepInterval)
+  }
+
+  get (id, key, expire, callback) {
+    id = String(id)
+    key = String(key)
+    this.#submit(callback, id, () => readValue(this.#db, id, key, expireMs(expire)))
+  }
+
+  getAll (id, expire, callback) {
+    id = String(id)
+    this.#submit(callback, id, () => readAll(this.#db, id, expireMs(expire)))
+  }
+
+  // As the native store: JSON.stringify(value); a value JSON cannot carry is refused with its
+  // TypeError and nothing changes; one JSON leaves out of objects (undefined, a function) removes
+  // the key.
+  set (id, key, value, expire, callback = noop) {
+    let json
+    try {
+      json = JSON.stringify(value)
+    } catch (err) {
+      return process.nextTick(callback, err)
+    }
+    if (json === undefined) return this.del(id, key, expire, callback)
+    id = String(id)
+    key = String(key)
+    this.#submit(callback, id, () => writeValue(this.#db, id, key, json, expireMs(expire)))
+  }
+
+  del (id, key, expire, callback = noop) {
+    id = String(id)
+    key = String(key)
+    this.#submit(callback, id, () => removeValue(this.#db, id, key, expireMs(expire)))
+  }
+
+  delAll (id, callback = noop) {
+    id = String(id)
+    this.#submit(callback, id, () => removeAll(this.#db, id))
+  }
+
+  extend (id, expire, callback = noop) {
+    id = String(id)
+    this.#submit(callback, id, () => extendSession(this.#db, id, expireMs(expire)))
+  }
+
+  // Stops the sweeper, waits until every operation issued before has called back, and calls back.
+  // The database stays open: it is the application's to close. Operations after close call back
+  // with an error; a second close calls back at once.
+  close (callback = noop) {
+    if (this.#closed) return process.nextTick(callback, null)
+    this.#closed = true
+    clearTimeout(this.#sweepTimer)
+    if (this.#busy === 0) return process.nextTick(callback, null)
+    this.#idleWaiters.push(callback)
+  }
+
+  #submit (callback, id, task) {
+    if (this.#closed) return process.nextTick(callback, closedError())
+    const ticket = this.#issued++
+    this.#busy++
+    this.#queues.run(id, task).then(
+      (value) => this.#complete(ticket, callback, null, value),
+      (err) => this.#complete(ticket, callback, asError(err))
+    )
+  }
+
+  // Calls back every finished operation whose earlier ones have all been called back.
+  #complete (ticket, callback, err, value) {
+    this.#done.set(ticket, [callback, err, value])
+    while (this.#done.has(this.#delivered)) {
+      const [due, dueErr, dueValue] = this.#done.get(this.#delivered)
+      this.#done.delete(this.#delivered)
+      this.#delivered++
+      this.#busy--
+      callSafely(due, dueErr, dueValue)
+    }
+    this.#settle()
+  }
+
+  #settle () {
+    if (this.#busy > 0 || this.#idleWaiters.length === 0) return
+    for (const callback of this.#idleWaiters.splice(0)) callSafely(callback, null)
+  }
+
+  // The sweeper's timer does not keep the process alive.
+  #scheduleSweep (ms) {
+    if (this.#closed) return
+    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.min(ms, MAX_TIMER_MS))
+    this.#sweepTimer.unref()
+  }
+
+  // A failed sweep (the database closed by the application, say) is tried again next interval.
+  #sweep () {
+    this.#busy++
+    sweepExpired(this.#db, this.#queues, Date.now(), SWEEP_BATCH)
+      .then((read) => (read >= SWEEP_BATCH ? 0 : this.#sweepInterval), () => this.#sweepInterval)
+      .then((next) => {
+        this.#busy--
+        this.#settle()
+        this.#scheduleSweep(next)
+      })
+  }
+}
+
+// A callback that throws is the application's bug: it surfaces as an uncaught exception, as it
+// would from the native store, not as a rejection of this store's internal Promise.
+function callSafely (callback, err, value) {
+  try {
+    callback(err, value)
+  } catch (thrown) {
+    process.nextTick(() => { throw thrown })
+  }
+}
+
+function asError (err) {
+  return err instanceof Error ? err : new Error(`LevelStore: ${String(err)}`)
+}
+
+function closedError () {
+  return new Error('LevelStore is closed')
+}
+
+function expireMs (expire) {
+  return typeof expire === 'number' && expire > 0 ? expire : DEFAULT_EXPIRE_MS
+}
+
+module.exports = LevelDbStore
