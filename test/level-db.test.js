@@ -45,11 +45,14 @@ for (const backend of BACKENDS) {
       made.set(store, { db, dir })
       return store
     }, async (store) => {
-      assert.ok(!(await closeStore(store)))
       const { db, dir } = made.get(store)
       made.delete(store)
-      await closeDb(db)
-      removeDir(dir)
+      try {
+        assert.ok(!(await closeStore(store)))
+      } finally {
+        await closeDb(db)
+        removeDir(dir)
+      }
     })
 
     let flowDb, flowDir
@@ -60,10 +63,13 @@ for (const backend of BACKENDS) {
     }, {
       checkStoreAfterDestroy: true,
       close: async (filter) => {
-        assert.ok(!(await closeStore(filter)))
-        assert.ok(isOpen(flowDb), 'closing the filter leaves the application\'s database open')
-        await closeDb(flowDb)
-        removeDir(flowDir)
+        try {
+          assert.ok(!(await closeStore(filter)))
+          assert.ok(isOpen(flowDb), 'closing the filter leaves the application\'s database open')
+        } finally {
+          await closeDb(flowDb)
+          removeDir(flowDir)
+        }
       }
     })
 
