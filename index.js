@@ -11,6 +11,7 @@ const { Session } = require('./lib/session')
 const { middleware } = require('./lib/middleware')
 const MemoryStore = require('./lib/memory-store')
 const LevelStore = require('./lib/level-store')
+const RedisStore = require('./lib/redis-store')
 const levelSession = require('./lib/level-session')
 
 // genericSession(req, res, store[, options]) -> Session
@@ -22,6 +23,7 @@ genericSession.middleware = middleware
 genericSession.filter = middleware
 genericSession.MemoryStore = MemoryStore
 genericSession.LevelStore = LevelStore
+genericSession.RedisStore = RedisStore
 genericSession.levelSession = levelSession
 
 module.exports = genericSession

@@ -8,6 +8,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::completion::{Completion, Outcome};
 use crate::level_store::{now_ms, Engine, OpenError};
 
 /// At most this many requests are applied before a commit, so acknowledgements keep flowing under
@@ -28,24 +29,6 @@ pub enum Op {
   DelAll { id: String },
   Extend { id: String, expire_ms: u64 },
   Close,
-}
-
-/// How a request ended.
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-  /// A value's JSON text, or none.
-  Value(Option<Vec<u8>>),
-  /// A JSON object text (getAll).
-  Object(String),
-  Done,
-  Failed(String),
-}
-
-/// A request's outcome, with the ticket its caller gave it.
-#[derive(Debug)]
-pub struct Completion {
-  pub ticket: u32,
-  pub outcome: Outcome,
 }
 
 enum Message {

@@ -8,6 +8,7 @@
 //! does.
 
 pub mod base64;
+pub mod completion;
 pub mod cookie_header;
 pub mod http_date;
 pub mod json_text;
@@ -16,8 +17,12 @@ pub mod level_keys;
 pub mod level_migrate;
 pub mod level_store;
 pub mod level_thread;
+pub mod outbox;
+pub mod redis_keys;
+pub mod redis_store;
 pub mod memory_store;
 pub mod session_cookie;
+pub mod session_lanes;
 pub mod set_cookie;
 pub mod token;
 

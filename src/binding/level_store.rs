@@ -5,12 +5,13 @@ use napi::bindgen_prelude::{Error, Function, Result, Status};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
-use crate::json_text;
-use crate::level_thread::{Completion, Op, Outcome, StoreThread};
+use super::millis;
 
-/// Called on the JavaScript thread with each group's completions, as one JSON text:
-/// `[[ticket], [ticket, null, value], [ticket, "error"]]` (a missing value is a 1-element entry).
-/// One string and one `JSON.parse` per group cost far less than N-API objects per completion.
+use crate::completion::encode;
+use crate::level_thread::{Op, StoreThread};
+
+/// Called on the JavaScript thread with each group's completions as one JSON text
+/// (crate::completion::encode).
 type Deliver = ThreadsafeFunction<String, (), String, Status, false, true>;
 
 /// The native half of `LevelStore`: operations are queued to the owner thread and answered through
@@ -78,38 +79,4 @@ impl JsLevelStore {
   fn submit(&self, ticket: u32, op: Op) -> bool {
     self.thread.as_ref().is_some_and(|thread| thread.submit(ticket, op))
   }
-}
-
-fn millis(ms: f64) -> u64 {
-  if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
-}
-
-fn encode(completions: &[Completion]) -> String {
-  let mut out = String::with_capacity(16 * completions.len() + 2);
-  out.push('[');
-  for (i, completion) in completions.iter().enumerate() {
-    if i > 0 {
-      out.push(',');
-    }
-    out.push('[');
-    out.push_str(&completion.ticket.to_string());
-    match &completion.outcome {
-      Outcome::Value(Some(json)) => {
-        out.push_str(",null,");
-        out.push_str(&String::from_utf8_lossy(json));
-      }
-      Outcome::Object(json) => {
-        out.push_str(",null,");
-        out.push_str(json);
-      }
-      Outcome::Value(None) | Outcome::Done => {}
-      Outcome::Failed(message) => {
-        out.push(',');
-        json_text::push_string(&mut out, message);
-      }
-    }
-    out.push(']');
-  }
-  out.push(']');
-  out
 }

@@ -4,3 +4,9 @@
 mod level_store;
 mod memory_store;
 mod session_cookie;
+mod redis_store;
+
+/// A JavaScript millisecond count as the core takes it: anything not positive and finite is 0.
+fn millis(ms: f64) -> u64 {
+  if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
+}

@@ -25,10 +25,10 @@ function startServer (handler) {
   })
 }
 
-// A client with its own cookie jar. `get(path)` resolves to { status, body (parsed JSON when it
-// parses), headers, setCookies }.
-function createClient (baseUrl) {
-  const jar = new CookieJar()
+// A client with its own cookie jar (or the `jar` given: two clients on one jar are one browser
+// talking to two servers). `get(path)` resolves to { status, body (parsed JSON when it parses),
+// headers, setCookies }.
+function createClient (baseUrl, jar = new CookieJar()) {
   async function get (path, extraHeaders = {}) {
     const url = baseUrl + path
     const cookie = jar.getCookieStringSync(url)

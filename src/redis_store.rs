@@ -1,0 +1,209 @@
+//! RedisStore's engine: Store API operations as Redis commands, on a tokio runtime so that no
+//! network wait touches the JavaScript thread.
+//!
+//! Layout: one hash per session (src/redis_keys.rs), one field per session key, each value the
+//! key's JSON text. Every operation that refreshes the idle expiry sends PEXPIRE in the same round
+//! trip; writes wrap both in MULTI/EXEC, so a hash never exists without its expiry (a write that
+//! lands after the hash expired recreates it, and the PEXPIRE beside it makes it expire again).
+//!
+//! Faults: every operation ends within `command_timeout`, with Redis's error or a timeout message;
+//! reconnecting is left to the redis crate (the connection manager for one server, the cluster
+//! connection for a cluster), which retries on the next operation once a connection has failed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::{ClusterClient, ClusterConfig};
+use redis::cluster_async::ClusterConnection;
+use redis::{FromRedisValue, Pipeline, RedisResult};
+
+use crate::completion::{Completion, Outcome};
+use crate::json_text;
+use crate::outbox::Outbox;
+use crate::redis_keys::session_key;
+use crate::session_lanes::Lanes;
+
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+pub struct Config {
+  /// One `redis://` URL for a single server, or the seed nodes of a cluster.
+  pub urls: Vec<String>,
+  pub cluster: bool,
+  /// Put in front of every key (see src/redis_keys.rs).
+  pub prefix: String,
+  /// How long one connection attempt may take.
+  pub connect_timeout: Duration,
+  /// How long an operation may take in all, reconnecting included.
+  pub command_timeout: Duration,
+  /// Names the server(s) in error messages, without credentials.
+  pub label: String,
+}
+
+/// A Store API operation. `expire_ms` is the session's idle lifetime.
+#[derive(Debug)]
+pub enum Op {
+  Get { id: String, key: String, expire_ms: u64 },
+  GetAll { id: String, expire_ms: u64 },
+  Set { id: String, key: String, json: String, expire_ms: u64 },
+  Del { id: String, key: String, expire_ms: u64 },
+  DelAll { id: String },
+  Extend { id: String, expire_ms: u64 },
+}
+
+impl Op {
+  fn id(&self) -> &str {
+    match self {
+      Op::Get { id, .. } | Op::GetAll { id, .. } | Op::Set { id, .. } | Op::Del { id, .. } => id,
+      Op::DelAll { id } | Op::Extend { id, .. } => id,
+    }
+  }
+}
+
+/// A connection to a server or a cluster; cheap to clone, and clones share the connection.
+#[derive(Clone)]
+enum Link {
+  Server(ConnectionManager),
+  Cluster(ClusterConnection),
+}
+
+impl Link {
+  async fn query<T: FromRedisValue>(&mut self, pipe: &Pipeline) -> RedisResult<T> {
+    match self {
+      Link::Server(connection) => pipe.query_async(connection).await,
+      Link::Cluster(connection) => pipe.query_async(connection).await,
+    }
+  }
+}
+
+pub struct Engine {
+  link: Link,
+  /// Waiting jobs: ticket, operation, and the moment it must have ended by.
+  lanes: Lanes<(u32, Op, Instant)>,
+  prefix: String,
+  command_timeout: Duration,
+  label: String,
+}
+
+impl Engine {
+  /// Prepares the connection without waiting for it: a server that is down at start is not an
+  /// error here, only for the operations that run while it is down. Must run inside the tokio
+  /// runtime's context. Fails only on a URL that cannot be read.
+  pub fn connect(config: Config) -> Result<Engine, String> {
+    let link = if config.cluster {
+      let client = ClusterClient::builder(config.urls.iter().map(String::as_str))
+        .connection_timeout(config.connect_timeout)
+        .response_timeout(config.command_timeout)
+        .build()
+        .map_err(|err| err.to_string())?;
+      let settings = ClusterConfig::new()
+        .set_connection_timeout(config.connect_timeout)
+        .set_response_timeout(config.command_timeout);
+      Link::Cluster(client.get_pending_async_connection_with_config(settings))
+    } else {
+      let url = config.urls.first().ok_or("no URL")?;
+      let client = redis::Client::open(url.as_str()).map_err(|err| err.to_string())?;
+      // Few, quick retries: an operation waiting on a reconnect must still end within
+      // command_timeout, and the next operation tries again anyway.
+      let settings = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(config.connect_timeout))
+        .set_response_timeout(Some(config.command_timeout))
+        .set_number_of_retries(1)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500));
+      Link::Server(ConnectionManager::new_lazy_with_config(client, settings).map_err(|err| err.to_string())?)
+    };
+    Ok(Engine { link, lanes: Lanes::default(), prefix: config.prefix, command_timeout: config.command_timeout, label: config.label })
+  }
+
+  /// Starts operation `ticket` on `runtime` (or queues it behind its session's running operation)
+  /// and pushes its completion to `outbox` when it ends.
+  pub fn submit(self: &Arc<Self>, runtime: &tokio::runtime::Handle, ticket: u32, op: Op, outbox: &Arc<Outbox>) {
+    let lane = op.id().to_owned();
+    // The bound counts from the call, so time spent queued behind the session's earlier
+    // operations is part of it: every callback comes within command_timeout of its call.
+    let deadline = Instant::now() + self.command_timeout;
+    let Some(first) = self.lanes.enter(&lane, (ticket, op, deadline)) else {
+      return;
+    };
+    let engine = self.clone();
+    let outbox = outbox.clone();
+    runtime.spawn(async move {
+      let mut job = Some(first);
+      while let Some((ticket, op, deadline)) = job {
+        let outcome = engine.run(op, deadline).await;
+        outbox.push(Completion { ticket, outcome });
+        job = engine.lanes.next(&lane);
+      }
+    });
+  }
+
+  /// Runs one operation to its end: its result, Redis's error, or a timeout at `deadline`.
+  async fn run(&self, op: Op, deadline: Instant) -> Outcome {
+    let mut link = self.link.clone();
+    match tokio::time::timeout_at(deadline, self.apply(&mut link, op)).await {
+      Ok(Ok(outcome)) => outcome,
+      // The connection's own response timeout is the same bound; say so the same way.
+      Ok(Err(err)) if !err.is_timeout() => Outcome::Failed(format!("RedisStore ({}): {err}", self.label)),
+      _ => Outcome::Failed(format!(
+        "RedisStore ({}): no answer within {} ms (commandTimeout)",
+        self.label,
+        self.command_timeout.as_millis()
+      )),
+    }
+  }
+
+  async fn apply(&self, link: &mut Link, op: Op) -> RedisResult<Outcome> {
+    match op {
+      Op::Get { id, key, expire_ms } => {
+        let hash = session_key(&self.prefix, &id);
+        let mut pipe = redis::pipe();
+        pipe.cmd("HGET").arg(&hash).arg(&key);
+        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
+        let (value,): (Option<Vec<u8>>,) = link.query(&pipe).await?;
+        Ok(Outcome::Value(value))
+      }
+      Op::GetAll { id, expire_ms } => {
+        let hash = session_key(&self.prefix, &id);
+        let mut pipe = redis::pipe();
+        pipe.cmd("HGETALL").arg(&hash);
+        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
+        let (fields,): (Vec<(String, String)>,) = link.query(&pipe).await?;
+        let capacity = fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2;
+        Ok(Outcome::Object(json_text::object(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), capacity)))
+      }
+      Op::Set { id, key, json, expire_ms } => {
+        let hash = session_key(&self.prefix, &id);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.cmd("HSET").arg(&hash).arg(&key).arg(&json).ignore();
+        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
+        link.query::<()>(&pipe).await?;
+        Ok(Outcome::Done)
+      }
+      Op::Del { id, key, expire_ms } => {
+        let hash = session_key(&self.prefix, &id);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.cmd("HDEL").arg(&hash).arg(&key).ignore();
+        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
+        link.query::<()>(&pipe).await?;
+        Ok(Outcome::Done)
+      }
+      Op::DelAll { id } => {
+        let mut pipe = redis::pipe();
+        pipe.cmd("DEL").arg(session_key(&self.prefix, &id)).ignore();
+        link.query::<()>(&pipe).await?;
+        Ok(Outcome::Done)
+      }
+      Op::Extend { id, expire_ms } => {
+        let mut pipe = redis::pipe();
+        pipe.cmd("PEXPIRE").arg(session_key(&self.prefix, &id)).arg(expire_ms).ignore();
+        link.query::<()>(&pipe).await?;
+        Ok(Outcome::Done)
+      }
+    }
+  }
+}

@@ -1,0 +1,320 @@
+'use strict'
+
+// RedisStore against real redis-server processes started here (test/helpers/redis.js): the Store
+// API suite and the HTTP flow on one server and on a 3-master cluster, the layout in Redis, 100
+// parallel writers, Redis down at start, killed and hung mid-run, close, and bad options.
+
+const assert = require('assert')
+const genericSession = require('..')
+const { RedisStore } = genericSession
+const { describeWithRedis, startRedis, startCluster, freePort, RedisServer, sleep } = require('./helpers/redis')
+const { describeStoreApi } = require('./helpers/store-suite')
+const { describeHttpFlow } = require('./helpers/http-flow-suite')
+const { api, HOUR } = require('./helpers/store-promises')
+const { startServer, createClient } = require('./helpers/http')
+const { functionalHandler } = require('./helpers/functional-server')
+
+const closeStore = (store) => new Promise((resolve) => store.close(resolve))
+
+// Every store made here gets a prefix of its own, so tests sharing one server never see each
+// other's sessions.
+let stores = 0
+const freshPrefix = () => `t${++stores}:`
+
+// Resolves to [err, value] of one Store API call, and how long it took.
+function timed (call) {
+  const start = Date.now()
+  return new Promise((resolve) => call((err, value) => resolve({ err, value, ms: Date.now() - start })))
+}
+
+describeWithRedis('RedisStore', function () {
+  this.timeout(30000)
+  let redis, cluster
+
+  before(async () => {
+    redis = await startRedis()
+    cluster = await startCluster()
+  })
+
+  after(async () => {
+    if (redis) await redis.remove()
+    if (cluster) await cluster.remove()
+  })
+
+  describe('on one server', () => {
+    describeStoreApi('the Store API', () => RedisStore({ url: redis.url, prefix: freshPrefix() }), closeStore)
+  })
+
+  describe('on a 3-master Redis Cluster', () => {
+    describeStoreApi('the Store API', () => RedisStore({ cluster: cluster.urls, prefix: freshPrefix() }), closeStore)
+  })
+
+  describe('over HTTP', () => {
+    const close = (filter) => closeStore(filter.store)
+    const filterOn = (options, sessionOptions) => {
+      const store = RedisStore({ ...options(), prefix: freshPrefix() })
+      const filter = genericSession.filter(store, sessionOptions)
+      filter.store = store
+      return filter
+    }
+    describeHttpFlow('RedisStore (one server)', () => filterOn(() => ({ url: redis.url })), { close, checkStoreAfterDestroy: true })
+    describeHttpFlow('RedisStore (one server, signed cookies)', () => filterOn(() => ({ url: redis.url }), { keys: ['secret'] }),
+      { keys: ['secret'], close, checkStoreAfterDestroy: true })
+    describeHttpFlow('RedisStore (cluster)', () => filterOn(() => ({ cluster: cluster.urls })), { close, checkStoreAfterDestroy: true })
+  })
+
+  describe('layout in Redis', () => {
+    let store
+    afterEach(() => store && closeStore(store))
+
+    it('keeps a session as one hash <prefix>{<id>}, one field per key, each value its JSON text', async () => {
+      store = RedisStore({ url: redis.url, prefix: 'layout:' })
+      const s = api(store)
+      await s.set('session:abc', 'name', 'Ada')
+      await s.set('session:abc', 'cart', { items: [1, 2] })
+      assert.strictEqual(redis.cli('TYPE', 'layout:{session:abc}'), 'hash')
+      assert.strictEqual(redis.cli('HGET', 'layout:{session:abc}', 'name'), '"Ada"')
+      assert.strictEqual(redis.cli('HGET', 'layout:{session:abc}', 'cart'), '{"items":[1,2]}')
+      assert.strictEqual(redis.cli('HLEN', 'layout:{session:abc}'), '2')
+    })
+
+    it('uses no prefix beyond the session id by default', async () => {
+      store = RedisStore({ url: redis.url })
+      await api(store).set('session:noprefix', 'k', 1)
+      assert.strictEqual(redis.cli('HGET', '{session:noprefix}', 'k'), '1')
+      redis.cli('DEL', '{session:noprefix}')
+    })
+
+    it('sets the idle expiry with every write and refreshes it on every read', async () => {
+      store = RedisStore({ url: redis.url, prefix: 'ttl:' })
+      const s = api(store)
+      await s.set('session:t', 'k', 1, 60000)
+      const afterSet = Number(redis.cli('PTTL', 'ttl:{session:t}'))
+      assert.ok(afterSet > 55000 && afterSet <= 60000, `PTTL after set: ${afterSet}`)
+      await s.get('session:t', 'k', HOUR)
+      const afterGet = Number(redis.cli('PTTL', 'ttl:{session:t}'))
+      assert.ok(afterGet > HOUR - 5000, `PTTL after get with an hour: ${afterGet}`)
+      await s.getAll('session:t', 30000)
+      const afterGetAll = Number(redis.cli('PTTL', 'ttl:{session:t}'))
+      assert.ok(afterGetAll <= 30000 && afterGetAll > 25000, `PTTL after getAll: ${afterGetAll}`)
+      await s.del('session:t', 'other', 90000)
+      assert.ok(Number(redis.cli('PTTL', 'ttl:{session:t}')) > 85000)
+    })
+
+    it('a read of an unknown session creates nothing', async () => {
+      store = RedisStore({ url: redis.url, prefix: 'ghost:' })
+      assert.strictEqual(await api(store).get('session:none', 'k'), undefined)
+      assert.deepStrictEqual(await api(store).getAll('session:none'), {})
+      assert.strictEqual(redis.cli('EXISTS', 'ghost:{session:none}'), '0')
+    })
+
+    it('delAll deletes the hash', async () => {
+      store = RedisStore({ url: redis.url, prefix: 'delall:' })
+      await api(store).set('session:d', 'k', 1)
+      await api(store).delAll('session:d')
+      assert.strictEqual(redis.cli('EXISTS', 'delall:{session:d}'), '0')
+    })
+
+    it('in a cluster, the session id is the hash tag: the hash lives in the slot of {<id>}', async () => {
+      store = RedisStore({ cluster: cluster.urls, prefix: 'c:' })
+      for (let i = 0; i < 20; i++) await api(store).set(`session:slot${i}`, 'k', i)
+      const owners = new Set()
+      for (let i = 0; i < 20; i++) {
+        const node = cluster.nodeFor(`c:{session:slot${i}}`)
+        assert.ok(node, `a node holds session:slot${i}`)
+        assert.strictEqual(node.cli('CLUSTER', 'KEYSLOT', `c:{session:slot${i}}`), node.cli('CLUSTER', 'KEYSLOT', `session:slot${i}`))
+        assert.strictEqual(node.cli('-c', 'HGET', `c:{session:slot${i}}`, 'k'), String(i))
+        owners.add(node.port)
+      }
+      assert.ok(owners.size > 1, 'sessions spread over more than one master')
+    })
+  })
+
+  describe('parallel requests on one session', () => {
+    // /set/<key>/<value> sets one key of the session; /all answers all of it.
+    const keyHandler = (filter) => (req, res) => filter(req, res, () => {
+      const m = req.url.match(/^\/set\/([^/]+)\/(.+)$/)
+      const done = (err, value) => res.end(JSON.stringify(err ? { error: err.message } : value === undefined ? null : value))
+      if (m) return req.session.set(m[1], m[2], done)
+      req.session.getAll(done)
+    })
+
+    for (const where of ['one server', 'cluster']) {
+      it(`100 requests each setting a different key lose none (${where})`, async () => {
+        const store = RedisStore(where === 'cluster' ? { cluster: cluster.urls, prefix: freshPrefix() } : { url: redis.url, prefix: freshPrefix() })
+        const server = await startServer(keyHandler(genericSession.filter(store)))
+        try {
+          const client = createClient(server.url)
+          await client.get('/all')
+          const cookie = `s=${client.cookie('s').value}`
+          const answers = await Promise.all(Array.from({ length: 100 }, (_, i) =>
+            fetch(`${server.url}/set/k${i}/v${i}`, { headers: { cookie } }).then((res) => res.json())))
+          assert.deepStrictEqual(answers.filter((a) => a !== null), [], 'every set succeeded')
+          const { body } = await client.get('/all')
+          const lost = Array.from({ length: 100 }, (_, i) => `k${i}`).filter((k, i) => body[k] !== `v${i}`)
+          assert.deepStrictEqual(lost, [], `${lost.length} of 100 keys lost`)
+        } finally {
+          await server.close()
+          await closeStore(store)
+        }
+      })
+    }
+  })
+
+  describe('when Redis is down or hangs', () => {
+    let server, store
+    afterEach(async () => {
+      if (store) await closeStore(store)
+      if (server) await server.remove()
+      store = server = undefined
+    })
+
+    it('down at start: the constructor does not throw, and each call fails with an error naming the server', async () => {
+      const port = await freePort()
+      store = RedisStore({ url: `redis://user:hunter2@127.0.0.1:${port}`, commandTimeout: 1000 })
+      const { err, ms } = await timed((cb) => store.get('session:x', 'k', HOUR, cb))
+      assert.ok(err instanceof Error)
+      assert.match(err.message, new RegExp(`RedisStore \\(redis://127\\.0\\.0\\.1:${port}\\)`))
+      assert.doesNotMatch(err.message, /hunter2/, 'the password is not in the message')
+      assert.ok(ms < 1500, `failed within commandTimeout (took ${ms} ms)`)
+    })
+
+    it('reconnects on its own when Redis comes up (after being down at start)', async () => {
+      const port = await freePort()
+      store = RedisStore({ url: `redis://127.0.0.1:${port}`, commandTimeout: 1000 })
+      assert.ok((await timed((cb) => store.set('session:late', 'k', 1, HOUR, cb))).err)
+      server = await new RedisServer({ port }).start()
+      const result = await eventually(() => timed((cb) => store.set('session:late', 'k', 2, HOUR, cb)))
+      assert.strictEqual(result.err, null)
+      assert.strictEqual(server.cli('HGET', '{session:late}', 'k'), '2')
+    })
+
+    it('killed mid-run: calls fail within commandTimeout, nothing crashes, and it recovers when Redis returns', async () => {
+      server = await startRedis()
+      store = RedisStore({ url: server.url, commandTimeout: 800 })
+      const s = api(store)
+      await s.set('session:m', 'k', 'before')
+      await server.stop()
+      const results = await Promise.all(Array.from({ length: 50 }, () => timed((cb) => store.get('session:m', 'k', HOUR, cb))))
+      for (const { err, ms } of results) {
+        assert.ok(err instanceof Error, 'each call fails')
+        assert.ok(ms < 1300, `within commandTimeout (took ${ms} ms)`)
+      }
+      await server.start() // same port, empty (no persistence in tests)
+      const result = await eventually(() => timed((cb) => store.set('session:m', 'k', 'after', HOUR, cb)))
+      assert.strictEqual(result.err, null)
+      assert.strictEqual(await s.get('session:m', 'k'), 'after')
+    })
+
+    it('hung (SIGSTOP): calls fail with a timeout after commandTimeout, and succeed once it continues', async () => {
+      server = await startRedis()
+      store = RedisStore({ url: server.url, commandTimeout: 300 })
+      await api(store).set('session:h', 'k', 1)
+      server.pause()
+      try {
+        const { err, ms } = await timed((cb) => store.get('session:h', 'k', HOUR, cb))
+        assert.match(err.message, /no answer within 300 ms \(commandTimeout\)/)
+        assert.ok(ms >= 250 && ms < 1000, `took ${ms} ms`)
+      } finally {
+        server.resume()
+      }
+      const result = await eventually(() => timed((cb) => store.get('session:h', 'k', HOUR, cb)))
+      assert.strictEqual(result.err, null)
+      assert.strictEqual(result.value, 1)
+    })
+
+    it('nothing queues without bound: past maxPending, calls fail at once', async () => {
+      server = await startRedis()
+      store = RedisStore({ url: server.url, commandTimeout: 1000, maxPending: 10 })
+      await api(store).set('session:q', 'k', 1)
+      server.pause()
+      try {
+        const calls = Array.from({ length: 25 }, () => timed((cb) => store.get('session:q', 'k', HOUR, cb)))
+        const results = await Promise.all(calls)
+        const refused = results.filter((r) => r.err && /maxPending/.test(r.err.message))
+        assert.strictEqual(refused.length, 15, 'the 15 calls past maxPending are refused')
+        for (const r of refused) assert.ok(r.ms < 200, `refused at once (took ${r.ms} ms)`)
+        assert.ok(results.slice(0, 10).every((r) => r.err && /commandTimeout/.test(r.err.message)), 'the first 10 time out')
+      } finally {
+        server.resume()
+      }
+    })
+
+    it('a cluster that is down at start fails each call within commandTimeout', async () => {
+      const ports = [await freePort(), await freePort()]
+      store = RedisStore({ cluster: ports.map((p) => `redis://127.0.0.1:${p}`), commandTimeout: 800, connectTimeout: 300 })
+      const { err, ms } = await timed((cb) => store.getAll('session:c', HOUR, cb))
+      assert.ok(err instanceof Error)
+      assert.match(err.message, /^RedisStore \(redis:\/\/127\.0\.0\.1:\d+, redis:\/\/127\.0\.0\.1:\d+\)/)
+      assert.ok(ms < 1300, `took ${ms} ms`)
+    })
+  })
+
+  describe('close(cb)', () => {
+    it('answers every call made before it, then calls back; calls after it fail', async () => {
+      const store = RedisStore({ url: redis.url, prefix: freshPrefix() })
+      const answers = []
+      for (let i = 0; i < 20; i++) store.set('session:close', `k${i}`, i, HOUR, (err) => answers.push(err))
+      const closed = await closeStore(store)
+      assert.strictEqual(closed, null)
+      assert.deepStrictEqual(answers, Array(20).fill(null))
+      const after = await timed((cb) => store.get('session:close', 'k1', HOUR, cb))
+      assert.match(after.err.message, /RedisStore is closed/)
+      assert.strictEqual(await closeStore(store), null, 'a second close calls back too')
+    })
+
+    it('an idle store does not keep the process alive', async () => {
+      const { execFileSync } = require('child_process')
+      const script = `const s = require(${JSON.stringify(require.resolve('..'))}).RedisStore(${JSON.stringify(redis.url)});
+        s.set('session:exit', 'k', 1, 60000, (err) => { if (err) throw err; console.log('set') })`
+      const started = Date.now()
+      const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10000 })
+      assert.strictEqual(out, 'set\n')
+      assert.ok(Date.now() - started < 5000)
+    })
+  })
+
+  describe('options', () => {
+    const bad = [
+      [42, /RedisStore options must be a redis:\/\/ URL or an object/],
+      [{ url: 'http://localhost' }, /options\.url must be a redis:\/\/ URL/],
+      [{ url: 7 }, /options\.url must be a redis:\/\/ URL/],
+      [{ url: 'redis://a', cluster: ['redis://b'] }, /options\.url .* or options\.cluster .*not both/],
+      [{ cluster: [] }, /options\.cluster must be a non-empty array/],
+      [{ cluster: 'redis://a' }, /options\.cluster must be a non-empty array/],
+      [{ cluster: ['redis://a', 'nope'] }, /options\.cluster\[1\] must be a redis:\/\/ URL/],
+      [{ prefix: 3 }, /options\.prefix must be a string/],
+      [{ prefix: '{app}:' }, /options\.prefix must not contain \{ or \}/],
+      [{ commandTimeout: 0 }, /options\.commandTimeout must be a whole number of milliseconds/],
+      [{ connectTimeout: 'soon' }, /options\.connectTimeout must be a whole number of milliseconds/],
+      [{ maxPending: 1.5 }, /options\.maxPending must be a whole number/],
+      [{ url: 'redis://127.0.0.1:notaport' }, /RedisStore options\.url: /]
+    ]
+    for (const [options, message] of bad) {
+      it(`throws at once for ${JSON.stringify(options)}`, () => {
+        assert.throws(() => RedisStore(options), message)
+      })
+    }
+
+    it('takes a URL string, works with and without new, and defaults to redis://127.0.0.1:6379', async () => {
+      const a = RedisStore(redis.url)
+      const b = new RedisStore({ url: redis.url })
+      const c = RedisStore()
+      assert.ok(a instanceof RedisStore && b instanceof RedisStore && c instanceof RedisStore)
+      assert.strictEqual(a.url, redis.url)
+      assert.strictEqual(c.url, 'redis://127.0.0.1:6379')
+      await Promise.all([a, b, c].map(closeStore))
+    })
+  })
+})
+
+// Retries `attempt` until it calls back without error (Redis coming back takes a moment).
+async function eventually (attempt, tries = 50) {
+  let last
+  for (let i = 0; i < tries; i++) {
+    last = await attempt()
+    if (!last.err) return last
+    await sleep(100)
+  }
+  return last
+}
