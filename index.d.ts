@@ -139,27 +139,59 @@ declare namespace genericSession {
     prototype: MemoryStore
   }
 
-  interface LevelStoreOptions {
-    /** The database directory (created if missing). Required. */
-    location: string
+  /**
+   * What `LevelStore({ db })` needs of a database: a levelup (level@6 and older) or abstract-level
+   * (classic-level, memory-level, level@8) object.
+   */
+  interface LevelDatabase {
+    get(...args: any[]): any
+    put(...args: any[]): any
+    del(...args: any[]): any
+    batch(...args: any[]): any
+    iterator(...args: any[]): any
+  }
+
+  interface LevelStoreCommonOptions {
     /**
      * Also fsync the log before acknowledging, so acknowledged writes survive power loss, not only
-     * a crash of the process. Costs a disk flush per group of writes. Defaults to false.
+     * a crash of the process. Costs a disk flush per group of writes. With `db`, `{ sync }` is
+     * passed to the database with every write. Defaults to false.
      */
     sync?: boolean
     /** How often, in milliseconds, expired sessions are deleted from disk. Defaults to 60000. */
     sweepInterval?: number
   }
 
+  interface LevelStoreLocationOptions extends LevelStoreCommonOptions {
+    /** The database directory (created if missing). */
+    location: string
+    db?: undefined
+  }
+
+  interface LevelStoreDbOptions extends LevelStoreCommonOptions {
+    /**
+     * The application's own open (or still opening) levelup or abstract-level database, shared:
+     * every key the store writes starts with `!session!` (the prefix of `db.sublevel('session')`).
+     * The store's `close()` does not close it. Durability is the database's.
+     */
+    db: LevelDatabase
+    location?: undefined
+  }
+
+  type LevelStoreOptions = LevelStoreLocationOptions | LevelStoreDbOptions
+
   /**
    * Sessions in a LevelDB directory (rusty-leveldb on its own thread): they survive restarts, and
    * every acknowledged write survives the process being killed. One process may open a location.
+   * With `{ db }`: the same Store API in JavaScript over the application's database.
    */
   interface LevelStore extends Store {
     extend(id: string, expire: number, callback?: DoneCallback): void
-    /** The directory, resolved to an absolute path. */
-    readonly location: string
-    /** Flushes, releases the directory's lock and calls back; later operations fail. */
+    /** The directory, resolved to an absolute path; undefined for a store on `db`. */
+    readonly location?: string
+    /** The application's database, for a store on `db`. */
+    readonly db?: LevelDatabase
+    /** Flushes, releases the directory's lock (a `db` is left open) and calls back; later operations fail. */
     close(callback?: DoneCallback): void
   }
 
@@ -167,6 +199,58 @@ declare namespace genericSession {
     (options: string | LevelStoreOptions): LevelStore
     new (options: string | LevelStoreOptions): LevelStore
     prototype: LevelStore
+  }
+
+  interface RedisStoreCommonOptions {
+    /**
+     * Put in front of every key; a session is the hash `<prefix>{<id>}`. Must not contain `{` or `}`.
+     * Defaults to '' (the id already starts with `session:`).
+     */
+    prefix?: string
+    /** How long one connection attempt may take, in milliseconds. Defaults to 2000. */
+    connectTimeout?: number
+    /**
+     * How long an operation may take from the call to its callback, in milliseconds, reconnecting
+     * and waiting behind the same session's earlier operations included. Defaults to 2000.
+     */
+    commandTimeout?: number
+    /** Operations that may wait for Redis at once; past it calls fail at once. Defaults to 10000. */
+    maxPending?: number
+  }
+
+  interface RedisStoreServerOptions extends RedisStoreCommonOptions {
+    /** One Redis or Valkey server: `redis://[user:password@]host:port[/db]`. Defaults to redis://127.0.0.1:6379. */
+    url?: string
+    cluster?: undefined
+  }
+
+  interface RedisStoreClusterOptions extends RedisStoreCommonOptions {
+    /** Seed nodes of a Redis Cluster, as redis:// URLs; the rest are discovered. */
+    cluster: string[]
+    url?: undefined
+  }
+
+  type RedisStoreOptions = RedisStoreServerOptions | RedisStoreClusterOptions
+
+  /**
+   * Sessions in Redis or Valkey (one hash per session, idle expiry by PEXPIRE), shared by every
+   * process that points at the same server or cluster. Connects on first use and reconnects on its own.
+   */
+  interface RedisStore extends Store {
+    extend(id: string, expire: number, callback?: DoneCallback): void
+    /** The server's URL; undefined for a cluster. */
+    readonly url?: string
+    /** The cluster's seed nodes; undefined for one server. */
+    readonly cluster?: string[]
+    readonly prefix: string
+    /** Waits for pending operations, closes the connections and calls back; later operations fail. */
+    close(callback?: DoneCallback): void
+  }
+
+  interface RedisStoreConstructor {
+    (options?: string | RedisStoreOptions): RedisStore
+    new (options?: string | RedisStoreOptions): RedisStore
+    prototype: RedisStore
   }
 
   /** level-session's filter: a middleware on its own LevelStore, with close(). */
@@ -192,6 +276,7 @@ interface GenericSession {
   filter(store: genericSession.Store, options?: genericSession.Options): genericSession.Middleware
   MemoryStore: genericSession.MemoryStoreConstructor
   LevelStore: genericSession.LevelStoreConstructor
+  RedisStore: genericSession.RedisStoreConstructor
   levelSession: genericSession.LevelSession
 }
 

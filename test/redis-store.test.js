@@ -5,6 +5,7 @@
 // parallel writers, Redis down at start, killed and hung mid-run, close, and bad options.
 
 const assert = require('assert')
+const { CookieJar } = require('tough-cookie')
 const genericSession = require('..')
 const { RedisStore } = genericSession
 const { describeWithRedis, startRedis, startCluster, freePort, RedisServer, sleep } = require('./helpers/redis')
@@ -13,6 +14,7 @@ const { describeHttpFlow } = require('./helpers/http-flow-suite')
 const { api, HOUR } = require('./helpers/store-promises')
 const { startServer, createClient } = require('./helpers/http')
 const { functionalHandler } = require('./helpers/functional-server')
+const { startExample } = require('./helpers/example')
 
 const closeStore = (store) => new Promise((resolve) => store.close(resolve))
 
@@ -247,6 +249,36 @@ describeWithRedis('RedisStore', function () {
       assert.ok(err instanceof Error)
       assert.match(err.message, /^RedisStore \(redis:\/\/127\.0\.0\.1:\d+, redis:\/\/127\.0\.0\.1:\d+\)/)
       assert.ok(ms < 1300, `took ${ms} ms`)
+    })
+  })
+
+  describe('many processes (examples/cluster.js)', () => {
+    let servers = []
+    afterEach(async () => {
+      await Promise.all(servers.map((server) => server.stop()))
+      servers = []
+    })
+
+    it('two server processes on different ports, two workers each, serve one cookie\'s session', async () => {
+      const env = { REDIS_URL: redis.url, WORKERS: '2', SESSION_SECRET: 'shared secret' }
+      servers = await Promise.all([startExample('cluster.js', env), startExample('cluster.js', env)])
+      const [a, b] = servers
+      assert.notStrictEqual(a.port, b.port)
+      const jar = new CookieJar() // one browser, two servers
+      const atA = createClient(a.url, jar)
+      const atB = createClient(b.url, jar)
+      assert.strictEqual((await atA.get('/set/name/Ada')).body, 'Ada')
+      const workers = new Set()
+      for (let i = 0; i < 10; i++) {
+        for (const client of [atA, atB]) {
+          const { body, headers } = await client.get('/get/name')
+          assert.strictEqual(body, 'Ada', 'each process reads what the other wrote')
+          workers.add(headers.get('x-worker'))
+        }
+      }
+      await atB.get('/set/city/Paris')
+      assert.deepStrictEqual((await atA.get('/')).body, { name: 'Ada', city: 'Paris' })
+      assert.ok(workers.size >= 2, `served by ${workers.size} worker processes`)
     })
   })
 

@@ -53,3 +53,25 @@ level.close()
 void [level2.location, filter.store]
 // @ts-expect-error a LevelStore needs a location
 genericSession.LevelStore()
+
+// LevelStore on an application's database
+declare const appDb: { get(): void, put(): void, del(): void, batch(): void, iterator(): void }
+const onDb: genericSession.LevelStore = genericSession.LevelStore({ db: appDb, sweepInterval: 5000 })
+void onDb.db
+// @ts-expect-error location or db, not both
+genericSession.LevelStore({ db: appDb, location: './data' })
+// @ts-expect-error db must be a database
+genericSession.LevelStore({ db: {} })
+
+// RedisStore
+const redis: genericSession.RedisStore = genericSession.RedisStore({ url: 'redis://127.0.0.1:6379', prefix: 'app:', commandTimeout: 500 })
+const redisCluster = new genericSession.RedisStore({ cluster: ['redis://10.0.0.1:7000'], maxPending: 100, connectTimeout: 300 })
+genericSession.RedisStore('redis://127.0.0.1:6379').close((err) => { void err })
+genericSession.RedisStore()
+genericSession.middleware(redis, { keys: ['k'] })
+redis.extend('session:x', 1000, (err) => { void err })
+void [redis.url, redisCluster.cluster, redis.prefix]
+// @ts-expect-error url or cluster, not both
+genericSession.RedisStore({ url: 'redis://a', cluster: ['redis://b'] })
+// @ts-expect-error cluster is a list of URLs
+genericSession.RedisStore({ cluster: 'redis://b' })
