@@ -21,12 +21,15 @@ declare namespace genericSession {
   /** A Cookies-compatible manager (the `cookies` package qualifies); it then owns the cookie headers. */
   interface CookiesLike {
     get(name: string, opts?: { signed?: boolean; expires?: Date }): string | undefined
-    set(name: string, value: string, opts?: { signed?: boolean; expires?: Date }): unknown
+    set(name: string, value: string, opts?: {
+      signed?: boolean; expires?: Date; path?: string; domain?: string; sameSite?: string
+      secure?: boolean; httpOnly?: boolean; priority?: string; partitioned?: boolean
+    }): unknown
   }
 
   /** The minimum of a request: `headers` (`cookie` is read), and `connection`/`socket` for TLS. */
   interface RequestLike {
-    headers: { cookie?: string; [name: string]: unknown }
+    headers: { cookie?: string; 'x-forwarded-proto'?: string; [name: string]: unknown }
     connection?: { encrypted?: boolean }
     socket?: { encrypted?: boolean }
     protocol?: string
@@ -57,6 +60,29 @@ declare namespace genericSession {
     cookieName?: string
     /** `session.id = idPrefix + token`. Defaults to `'session:'`. */
     idPrefix?: string
+    /**
+     * The cookie's SameSite attribute: `'lax'`, `'strict'`, `'none'` (needs `secure`), `true`
+     * (strict) or `false` (no attribute). Defaults to `'lax'`.
+     */
+    sameSite?: 'lax' | 'strict' | 'none' | 'Lax' | 'Strict' | 'None' | boolean
+    /**
+     * The cookie's Secure attribute: always, never, or `'auto'`: when the request came over TLS,
+     * or, with `trustProxy`, when `X-Forwarded-Proto` says https. Defaults to `'auto'`. A
+     * `__Host-` or `__Secure-` cookie name makes it always.
+     */
+    secure?: boolean | 'auto'
+    /** Believe the nearest proxy's `X-Forwarded-Proto` for `secure: 'auto'`. Defaults to false. */
+    trustProxy?: boolean
+    /** The cookie's Domain attribute (not with a `__Host-` name). Defaults to none: this host only. */
+    domain?: string
+    /** The cookie's Path attribute (`'/'` for a `__Host-` name). Defaults to `'/'`. */
+    path?: string
+    /** The cookie's Partitioned attribute (CHIPS; needs `secure`). Defaults to false. */
+    partitioned?: boolean
+    /** The cookie's Priority attribute. Defaults to none. */
+    priority?: 'low' | 'medium' | 'high' | 'Low' | 'Medium' | 'High'
+    /** The cookie's HttpOnly attribute: hidden from page scripts. Defaults to true. */
+    httpOnly?: boolean
   }
 
   /**
@@ -73,7 +99,7 @@ declare namespace genericSession {
   }
 
   interface Session {
-    /** The random token in the cookie (40 base64 characters when made here). */
+    /** The random token in the cookie (40 base64 characters when made here; new after regenerate). */
     readonly token: string
     /** `idPrefix + token`: the key the store sees. */
     readonly id: string
@@ -108,6 +134,13 @@ declare namespace genericSession {
     /** Removes every key of this session; the cookie stays. */
     delAll(callback: DoneCallback): void
     delAll(): Promise<void>
+    /**
+     * A new token for this session's data: the data moves to the new id, the old id is emptied,
+     * and the cookie carries the new token. Call it at login (the session fixation defence).
+     * Fails, keeping the old token, when the store fails or the headers were already sent.
+     */
+    regenerate(callback: DoneCallback): void
+    regenerate(): Promise<void>
     /** delAll, then expires the cookie so the client drops it. */
     destroy(callback: DoneCallback): void
     destroy(): Promise<void>

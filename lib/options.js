@@ -4,6 +4,7 @@
 // so that nothing can throw inside a request.
 
 const { nativeCookie, keygripCookie, managedCookie } = require('./session-cookie')
+const { readCookieOptions } = require('./cookie-options')
 
 const DEFAULTS = Object.freeze({
   expire: 60 * 60 * 24 * 7 * 2, // 2 weeks, in seconds
@@ -44,7 +45,8 @@ function buildConfig (options) {
   const idPrefix = readIdPrefix(merged.idPrefix)
   const keys = readKeys(merged.keys)
   const cookies = readCookies(merged.cookies)
-  const settings = { cookieName, expireMs: expire * 1000, keys }
+  const { attributes, secure, secureFor } = readCookieOptions(merged, cookieName)
+  const settings = { cookieName, expireMs: expire * 1000, keys, attributes, secure, secureFor }
 
   let cookie
   if (cookies) cookie = managedCookie(settings, cookies)

@@ -16,12 +16,4 @@ function setCookies (res, lines, names) {
   res.setHeader('Set-Cookie', others.concat(lines))
 }
 
-// Whether the request came over TLS, as the `cookies` package the original used decided it
-// (which is when it added `secure` to the cookie).
-function isEncrypted (req) {
-  if (req.protocol === 'https') return true
-  const socket = req.socket || req.connection
-  return Boolean(socket && socket.encrypted)
-}
-
-module.exports = { setCookies, isEncrypted }
+module.exports = { setCookies }

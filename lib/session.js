@@ -8,6 +8,7 @@ const { pending } = require('./pending')
 class Session {
   #store
   #cookie
+  #idPrefix
 
   // `store` is what the caller passed; `operations` the same store behind the Store contract
   // (see store-contract.js); `config` comes from options.js.
@@ -23,6 +24,7 @@ class Session {
     this.id = config.idPrefix + this.token
     this.#store = operations
     this.#cookie = config.cookie
+    this.#idPrefix = config.idPrefix
   }
 
   // get(key, cb); get(cb), get(null or '', cb) mean getAll(cb).
@@ -78,6 +80,42 @@ class Session {
     return done.promise
   }
 
+  // A new token for this session's data: the data is copied to the new id, the old id is emptied,
+  // and the cookie now carries the new token. Call it when privileges change (at login): a token
+  // an attacker planted before (session fixation) then names an empty session. If anything fails
+  // the session keeps its old token and the error reaches the callback.
+  regenerate (callback) {
+    const done = settle(callback)
+    if (this.response.headersSent) {
+      process.nextTick(done.callback, new Error('session.regenerate: the response headers were already sent, so the new cookie could not go out'))
+      return done.promise
+    }
+    const oldId = this.id
+    this.#store.getAll(oldId, this.expireMs, (err, data) => {
+      if (err) return done.callback(err)
+      const token = this.#cookie.newToken()
+      const newId = this.#idPrefix + token
+      copyAll(this.#store, newId, data || {}, this.expireMs, (err) => {
+        if (err) return done.callback(err)
+        this.#store.delAll(oldId, (err) => {
+          if (err) return done.callback(err)
+          if (this.response.headersSent) {
+            return done.callback(new Error('session.regenerate: the response headers were sent meanwhile, so the new cookie could not go out'))
+          }
+          try {
+            this.#cookie.write(this.request, this.response, token, Date.now())
+          } catch (err) {
+            return done.callback(err)
+          }
+          this.token = token
+          this.id = newId
+          done.callback(null)
+        })
+      })
+    })
+    return done.promise
+  }
+
   // The clearing cookie can only go out while the headers have not: say so rather than throw.
   #clearCookie () {
     if (this.response.headersSent) {
@@ -92,6 +130,23 @@ class Session {
   }
 }
 
+// Sets every key of `data` under `id`, at once; calls back once, with the first error if any.
+function copyAll (store, id, data, expireMs, callback) {
+  const keys = Object.keys(data)
+  let left = keys.length
+  let failed = false
+  if (left === 0) return process.nextTick(callback, null)
+  for (const key of keys) {
+    store.set(id, key, data[key], expireMs, (err) => {
+      if (failed) return
+      if (err) {
+        failed = true
+        return callback(err)
+      }
+      if (--left === 0) callback(null)
+    })
+  }
+}
 
 // The callback a store operation reports to, and what the method returns: the caller's own
 // callback and nothing, or a Promise.

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use crate::cookie_header;
 use crate::http_date;
 use crate::keygrip::Keygrip;
-use crate::set_cookie::{self, Attributes};
+use crate::set_cookie::{CookieAttributes, Template};
 use crate::token;
 
 /// How one session cookie is read and written: its name, its lifetime and, when cookies are
@@ -15,6 +15,7 @@ pub struct SessionCookie {
   sig_name: String,
   expire_ms: f64,
   keygrip: Option<Keygrip>,
+  template: Template,
   /// The last `expires` written, by second: every request in the same second shares it.
   last_expires: RefCell<(i64, String)>,
 }
@@ -32,13 +33,15 @@ pub struct Begun {
 const EPOCH: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
 
 impl SessionCookie {
-  /// A cookie called `name` that lives `expire_ms` from each request, signed when `keygrip` is set.
-  pub fn new(name: &str, expire_ms: f64, keygrip: Option<Keygrip>) -> Self {
+  /// A cookie called `name` that lives `expire_ms` from each request, signed when `keygrip` is set,
+  /// written with `attributes`.
+  pub fn new(name: &str, expire_ms: f64, keygrip: Option<Keygrip>, attributes: &CookieAttributes) -> Self {
     SessionCookie {
       name: name.to_owned(),
       sig_name: format!("{name}.sig"),
       expire_ms,
       keygrip,
+      template: Template::new(attributes),
       last_expires: RefCell::new((0, EPOCH.to_owned())),
     }
   }
@@ -61,6 +64,12 @@ impl SessionCookie {
     };
     let set_cookies = self.lines(&token, signature.as_deref(), self.expires_at(now_ms), secure);
     Begun { token, set_cookies }
+  }
+
+  /// The cookie for `token`, signed with the newest key when signing, as written at `now_ms`
+  /// (`session.regenerate()` writes its new token with it).
+  pub fn issue(&self, token: &str, now_ms: f64, secure: bool) -> Vec<String> {
+    self.lines(token, self.sign(token).as_deref(), self.expires_at(now_ms), secure)
   }
 
   /// The lines that make the client drop the cookie: an empty value that expired in 1970, signed
@@ -89,11 +98,10 @@ impl SessionCookie {
     if cached.0 != expires_at {
       *cached = (expires_at, http_date::format(expires_at));
     }
-    let attributes = Attributes { expires: &cached.1, secure };
     let mut lines = Vec::with_capacity(2);
-    lines.push(set_cookie::serialize(&self.name, token, attributes));
+    lines.push(self.template.serialize(&self.name, token, &cached.1, secure));
     if let Some(signature) = signature {
-      lines.push(set_cookie::serialize(&self.sig_name, signature, attributes));
+      lines.push(self.template.serialize(&self.sig_name, signature, &cached.1, secure));
     }
     lines
   }
@@ -130,7 +138,7 @@ mod tests {
   const NOW_MS: f64 = 1_700_000_000_000.0;
 
   fn signed(keys: &[&str]) -> SessionCookie {
-    SessionCookie::new("s", 3_600_000.0, Keygrip::new(keys))
+    SessionCookie::new("s", 3_600_000.0, Keygrip::new(keys), &CookieAttributes::default())
   }
 
   fn sign(key: &str, data: &str) -> String {
@@ -139,7 +147,7 @@ mod tests {
 
   #[test]
   fn keeps_a_carried_token() {
-    let cookie = SessionCookie::new("s", 3_600_000.0, None);
+    let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
     let begun = cookie.begin(Some("a=1; s=abcd"), NOW_MS, false);
     assert_eq!(begun.token, "abcd");
     assert_eq!(begun.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]);
@@ -147,7 +155,7 @@ mod tests {
 
   #[test]
   fn refreshes_expires_as_time_passes() {
-    let cookie = SessionCookie::new("s", 3_600_000.0, None);
+    let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
     cookie.begin(Some("s=abcd"), NOW_MS, false);
     let later = cookie.begin(Some("s=abcd"), NOW_MS + 1000.0, false);
     assert_eq!(later.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:21 GMT; httponly"]);
@@ -155,7 +163,7 @@ mod tests {
 
   #[test]
   fn makes_a_token_when_there_is_none() {
-    let cookie = SessionCookie::new("s", 1000.0, None);
+    let cookie = SessionCookie::new("s", 1000.0, None, &CookieAttributes::default());
     let begun = cookie.begin(None, NOW_MS, false);
     assert_eq!(begun.token.len(), 40);
     assert!(begun.set_cookies[0].starts_with(&format!("s={}; path=/", begun.token)));
@@ -163,7 +171,7 @@ mod tests {
 
   #[test]
   fn replaces_garbage_with_a_new_token() {
-    let cookie = SessionCookie::new("s", 1000.0, None);
+    let cookie = SessionCookie::new("s", 1000.0, None, &CookieAttributes::default());
     for header in ["s=", "s=a b", "s=\u{1}\u{2}", &format!("s={}", "A".repeat(9000))] {
       assert_eq!(cookie.begin(Some(header), NOW_MS, false).token.len(), 40, "{header:?}");
     }
@@ -204,5 +212,13 @@ mod tests {
     let sig = sign("k1", "s=");
     assert_eq!(lines[0], "s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly");
     assert_eq!(lines[1], format!("s.sig={sig}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly"));
+  }
+
+  #[test]
+  fn issue_signs_a_given_token_with_the_newest_key() {
+    let cookie = signed(&["new", "old"]);
+    let lines = cookie.issue("tok", 0.0, false);
+    assert!(lines[0].starts_with("s=tok; path=/; expires="));
+    assert!(lines[1].starts_with(&format!("s.sig={}; ", sign("new", "s=tok"))));
   }
 }

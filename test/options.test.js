@@ -153,7 +153,7 @@ describe('options', () => {
 
     it('ignores unknown options, keeping them on session.options as the original did', () => {
       const res = stubResponse()
-      const session = genericSession(stubRequest(), res, genericSession.MemoryStore(), { foo: 1, secure: 'whatever', maxAge: -1 })
+      const session = genericSession(stubRequest(), res, genericSession.MemoryStore(), { foo: 1, signed: 'whatever', maxAge: -1 })
       assert.match(session.token, /^[A-Za-z0-9+/]{40}$/)
       assert.strictEqual(session.options.foo, 1)
       assert.strictEqual(session.options.cookieName, 's')

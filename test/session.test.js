@@ -151,7 +151,7 @@ for (const [storeName, makeStore] of Object.entries(stores)) {
         await s.set('a', 1)
         await new Promise((resolve, reject) => s.destroy((err) => err ? reject(err) : resolve()))
         assert.deepStrictEqual(await s.getAll(), {})
-        assert.deepStrictEqual(res.headers['set-cookie'], ['s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly'])
+        assert.deepStrictEqual(res.headers['set-cookie'], ['s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; samesite=lax; httponly'])
       })
 
       it('signs the clearing cookie when keys are given', async () => {
@@ -160,7 +160,7 @@ for (const [storeName, makeStore] of Object.entries(stores)) {
         await s.destroy()
         const lines = res.headers['set-cookie']
         assert.strictEqual(lines.length, 2)
-        assert.match(lines[1], /^s\.sig=[\w-]{27}; path=\/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly$/)
+        assert.match(lines[1], /^s\.sig=[\w-]{27}; path=\/; expires=Thu, 01 Jan 1970 00:00:00 GMT; samesite=lax; httponly$/)
       })
     })
 
@@ -251,10 +251,10 @@ describe('genericSession(req, res, store[, options])', () => {
     assert.ok(session.expire.getTime() >= before + twoWeeks && session.expire.getTime() <= Date.now() + twoWeeks)
   })
 
-  it('writes the cookie: path=/, expires, httponly', () => {
+  it('writes the cookie: path=/, expires, samesite=lax, httponly', () => {
     const res = stubResponse()
     const session = genericSession(stubRequest(), res, genericSession.MemoryStore(), { expire: 60 })
-    assert.deepStrictEqual(res.headers['set-cookie'], [`s=${session.token}; path=/; expires=${session.expire.toUTCString()}; httponly`])
+    assert.deepStrictEqual(res.headers['set-cookie'], [`s=${session.token}; path=/; expires=${session.expire.toUTCString()}; samesite=lax; httponly`])
   })
 
   it('keeps the token the request carries', () => {

@@ -3,6 +3,20 @@ use napi_derive::napi;
 
 use crate::keygrip::Keygrip;
 use crate::session_cookie::SessionCookie;
+use crate::set_cookie::CookieAttributes;
+
+/// The cookie's fixed attributes, as `lib/options.js` has checked them.
+#[napi(object)]
+pub struct CookieAttributeOptions {
+  pub path: String,
+  pub domain: Option<String>,
+  /// `low`, `medium` or `high`.
+  pub priority: Option<String>,
+  /// `lax`, `strict` or `none`; absent for no SameSite attribute.
+  pub same_site: Option<String>,
+  pub http_only: bool,
+  pub partitioned: bool,
+}
 
 /// The session cookie's request step, configured once per options object.
 #[napi(js_name = "SessionCookie")]
@@ -12,14 +26,26 @@ pub struct JsSessionCookie {
 
 #[napi]
 impl JsSessionCookie {
-  /// `keys`: the signing keys, newest first; absent for unsigned cookies.
+  /// `keys`: the signing keys, newest first; absent for unsigned cookies. `attributes` absent:
+  /// the original's cookie (`path=/`, `httponly`).
   #[napi(constructor)]
-  pub fn new(name: String, expire_ms: f64, keys: Option<Vec<Buffer>>) -> Result<Self> {
+  pub fn new(name: String, expire_ms: f64, keys: Option<Vec<Buffer>>, attributes: Option<CookieAttributeOptions>) -> Result<Self> {
     let keygrip = match keys {
       None => None,
       Some(keys) => Some(Keygrip::new(&keys).ok_or_else(|| Error::new(Status::InvalidArg, "invalid keys provided"))?),
     };
-    Ok(JsSessionCookie { inner: SessionCookie::new(&name, expire_ms, keygrip) })
+    let attributes = match attributes {
+      None => CookieAttributes::default(),
+      Some(a) => CookieAttributes {
+        path: a.path,
+        domain: a.domain,
+        priority: a.priority,
+        same_site: a.same_site,
+        http_only: a.http_only,
+        partitioned: a.partitioned,
+      },
+    };
+    Ok(JsSessionCookie { inner: SessionCookie::new(&name, expire_ms, keygrip, &attributes) })
   }
 
   /// The whole per-request step in one call. Returns the Set-Cookie values and then the token,
@@ -32,6 +58,13 @@ impl JsSessionCookie {
     out.push('\n');
     out.push_str(&begun.token);
     out
+  }
+
+  /// `Set-Cookie` values for `token`, signed when cookies are, written at `nowMs` (for
+  /// `regenerate()`).
+  #[napi]
+  pub fn issue(&self, token: String, now_ms: f64, secure: bool) -> Vec<String> {
+    self.inner.issue(&token, now_ms, secure)
   }
 
   /// `Set-Cookie` values that make the client drop the cookie (for `destroy()`).

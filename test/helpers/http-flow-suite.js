@@ -136,7 +136,7 @@ function describeHttpFlow (label, makeFilter, { keys, close, checkStoreAfterDest
       const { status, body, setCookies } = await client.get('/destroy')
       assert.strictEqual(status, 200)
       assert.deepStrictEqual(body, { ok: true, destroyed: true })
-      assert.ok(setCookies.some((line) => /^s=; path=\/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly$/.test(line)), setCookies.join('\n'))
+      assert.ok(setCookies.some((line) => /^s=; path=\/; expires=Thu, 01 Jan 1970 00:00:00 GMT; samesite=lax; httponly$/.test(line)), setCookies.join('\n'))
       assert.strictEqual(client.cookie('s'), undefined, 'cookie s removed, expires < now')
       assert.strictEqual(client.cookie('s.sig'), undefined, 'cookie s.sig removed')
     })

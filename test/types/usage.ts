@@ -75,3 +75,18 @@ void [redis.url, redisCluster.cluster, redis.prefix]
 genericSession.RedisStore({ url: 'redis://a', cluster: ['redis://b'] })
 // @ts-expect-error cluster is a list of URLs
 genericSession.RedisStore({ cluster: 'redis://b' })
+
+// Cookie attributes and regenerate
+genericSession.middleware(genericSession.MemoryStore(), {
+  sameSite: 'strict', secure: 'auto', trustProxy: true, domain: 'example.com', path: '/app',
+  partitioned: false, priority: 'high', httpOnly: true, cookieName: '__Host-s'
+})
+genericSession.middleware(genericSession.MemoryStore(), { sameSite: false, secure: true })
+// @ts-expect-error sameSite is one of lax, strict, none or a boolean
+genericSession.middleware(genericSession.MemoryStore(), { sameSite: 'sometimes' })
+// @ts-expect-error secure is a boolean or 'auto'
+genericSession.middleware(genericSession.MemoryStore(), { secure: 'yes' })
+declare const someSession: genericSession.Session
+someSession.regenerate((err) => { void err })
+const regenerated: Promise<void> = someSession.regenerate()
+void regenerated
