@@ -83,6 +83,18 @@ declare namespace genericSession {
     priority?: 'low' | 'medium' | 'high' | 'Low' | 'Medium' | 'High'
     /** The cookie's HttpOnly attribute: hidden from page scripts. Defaults to true. */
     httpOnly?: boolean
+    /**
+     * A new session sends no cookie and costs no store call until its first `set`: visitors who
+     * never write a session leave nothing behind. Defaults to false.
+     */
+    lazy?: boolean
+    /**
+     * A token no store knows (an empty session) is replaced by a fresh one on the first store
+     * call, signed or not: made-up, planted and destroyed tokens never become sessions. Costs one
+     * `getAll` per request that carries a token; `token` and `id` are final after the first call.
+     * Defaults to false.
+     */
+    strict?: boolean
   }
 
   /**

@@ -53,7 +53,9 @@ function buildConfig (options) {
   else if (keys && !Array.isArray(keys)) cookie = keygripCookie(settings)
   else cookie = nativeCookie(settings)
 
-  return Object.freeze({ options: merged, expireMs: settings.expireMs, idPrefix, cookie })
+  const lazy = readFlag(merged, 'lazy')
+  const strict = readFlag(merged, 'strict')
+  return Object.freeze({ options: merged, expireMs: settings.expireMs, idPrefix, cookie, lazy, strict })
 }
 
 // Seconds, as a number or a numeric string (the original multiplied whatever it got by 1000, so
@@ -102,6 +104,13 @@ function readCookies (cookies) {
     throw new TypeError('options.cookies must be a Cookies-compatible object with get(name, opts) and set(name, value, opts)')
   }
   return cookies
+}
+
+function readFlag (options, name) {
+  const value = options[name]
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw new TypeError(`options.${name} must be true or false, got ${describe(value)}`)
+  return value
 }
 
 function describe (value) {

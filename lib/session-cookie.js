@@ -9,7 +9,9 @@
 // - managedCookie: options.cookies is a Cookies-compatible object, which then owns the headers.
 //
 // Each returns { begin(req, res, nowMs) -> token, clear(req, res), newToken(),
-// write(req, res, token, nowMs) } (the last two for regenerate).
+// write(req, res, token, nowMs), start(req, res, nowMs) -> { token, fresh } }: write for
+// regenerate and for lazy and strict sessions; start, for those, writes the cookie only for a
+// token the request carried.
 
 const { SessionCookie, newToken } = require('./native')
 const { setCookies } = require('./response-cookies')
@@ -17,14 +19,23 @@ const { setCookies } = require('./response-cookies')
 function nativeCookie ({ cookieName, expireMs, keys, attributes, secureFor }) {
   const core = new SessionCookie(cookieName, expireMs, keys ? keys.map((key) => Buffer.from(key)) : undefined, attributes)
   const names = [cookieName, cookieName + '.sig']
+  // Sets the Set-Cookie values of a native begin's text; returns its token.
+  const written = (res, out) => {
+    const last = out.lastIndexOf('\n')
+    const first = out.indexOf('\n')
+    setCookies(res, first === last ? [out.slice(0, last)] : [out.slice(0, first), out.slice(first + 1, last)], names)
+    return out.slice(last + 1)
+  }
   return {
     begin (req, res, nowMs) {
       // One native call: "cookie\ntoken" or, when signed, "cookie\nsignature cookie\ntoken".
-      const out = core.begin(req.headers.cookie, nowMs, secureFor(req))
-      const last = out.lastIndexOf('\n')
-      const first = out.indexOf('\n')
-      setCookies(res, first === last ? [out.slice(0, last)] : [out.slice(0, first), out.slice(first + 1, last)], names)
-      return out.slice(last + 1)
+      return written(res, core.begin(req.headers.cookie, nowMs, secureFor(req)))
+    },
+    start (req, res, nowMs) {
+      // As begin, but a new token comes alone ("\ntoken"), its cookie not written.
+      const out = core.beginLazy(req.headers.cookie, nowMs, secureFor(req))
+      if (out.charCodeAt(0) === 10) return { token: out.slice(1), fresh: true }
+      return { token: written(res, out), fresh: false }
     },
     clear (req, res) {
       setCookies(res, core.clearing(secureFor(req)), names)
@@ -40,33 +51,37 @@ function keygripCookie ({ cookieName, expireMs, keys, attributes, secureFor }) {
   const core = new SessionCookie(cookieName, expireMs, undefined, attributes)
   const names = [cookieName, cookieName + '.sig']
   const signedData = (value) => cookieName + '=' + value
+  // The request's validly signed token and the signature to send back, or null.
+  const carried = (req) => {
+    const header = req.headers.cookie
+    if (!header) return null
+    const [value, remote] = core.raw(header)
+    const index = value && remote ? keys.index(signedData(value), remote) : -1
+    if (index < 0) return null
+    // Re-sign when an older key matched (key rotation).
+    return { token: value, signature: index === 0 ? remote : keys.sign(signedData(value)) }
+  }
+  const writeLines = (req, res, token, signature, nowMs) =>
+    setCookies(res, core.lines(token, signature, nowMs + expireMs, secureFor(req)), names)
   return {
     begin (req, res, nowMs) {
-      let token = null
-      let signature = null
-      const header = req.headers.cookie
-      if (header) {
-        const [value, remote] = core.raw(header)
-        const index = value && remote ? keys.index(signedData(value), remote) : -1
-        if (index >= 0) {
-          token = value
-          // Re-sign when an older key matched (key rotation).
-          signature = index === 0 ? remote : keys.sign(signedData(value))
-        }
-      }
-      if (token === null) {
-        token = newToken()
-        signature = keys.sign(signedData(token))
-      }
-      setCookies(res, core.lines(token, signature, nowMs + expireMs, secureFor(req)), names)
+      const found = carried(req)
+      const token = found ? found.token : newToken()
+      writeLines(req, res, token, found ? found.signature : keys.sign(signedData(token)), nowMs)
       return token
+    },
+    start (req, res, nowMs) {
+      const found = carried(req)
+      if (!found) return { token: newToken(), fresh: true }
+      writeLines(req, res, found.token, found.signature, nowMs)
+      return { token: found.token, fresh: false }
     },
     clear (req, res) {
       setCookies(res, core.lines('', keys.sign(signedData('')), 0, secureFor(req)), names)
     },
     newToken,
     write (req, res, token, nowMs) {
-      setCookies(res, core.lines(token, keys.sign(signedData(token)), nowMs + expireMs, secureFor(req)), names)
+      writeLines(req, res, token, keys.sign(signedData(token)), nowMs)
     }
   }
 }
@@ -88,6 +103,13 @@ function managedCookie ({ cookieName, expireMs, keys, attributes, secure }, cook
       if (typeof token !== 'string' || token === '') token = newToken()
       cookies.set(cookieName, token, opts)
       return token
+    },
+    start (req, res, nowMs) {
+      const opts = Object.assign({ expires: new Date(nowMs + expireMs) }, fixed)
+      const token = cookies.get(cookieName, opts)
+      if (typeof token !== 'string' || token === '') return { token: newToken(), fresh: true }
+      cookies.set(cookieName, token, opts)
+      return { token, fresh: false }
     },
     clear () {
       cookies.set(cookieName, '', Object.assign({}, fixed, { expires: new Date(0) }))

@@ -5,10 +5,19 @@
 
 const { pending } = require('./pending')
 
+// Strict sessions: the carried token is checked against the store before the first store step.
+const READY = 0
+const UNCHECKED = 1
+
 class Session {
   #store
   #cookie
   #idPrefix
+  #lazy
+  // lazy: a new session that has not been written yet (no cookie sent, nothing stored).
+  #unsaved = false
+  // strict: READY, UNCHECKED, or the steps waiting for the check.
+  #strict = READY
 
   // `store` is what the caller passed; `operations` the same store behind the Store contract
   // (see store-contract.js); `config` comes from options.js.
@@ -20,24 +29,40 @@ class Session {
     this.options = config.options
     this.expireMs = config.expireMs
     this.expire = new Date(nowMs + config.expireMs)
-    this.token = config.cookie.begin(req, res, nowMs)
-    this.id = config.idPrefix + this.token
     this.#store = operations
     this.#cookie = config.cookie
     this.#idPrefix = config.idPrefix
+    this.#lazy = config.lazy
+    if (config.lazy || config.strict) {
+      // start() writes the cookie for a carried token only; a new one is written here unless lazy.
+      const { token, fresh } = config.cookie.start(req, res, nowMs)
+      this.token = token
+      if (fresh && !config.lazy) config.cookie.write(req, res, token, nowMs)
+      this.#unsaved = fresh && config.lazy
+      this.#strict = config.strict && !fresh ? UNCHECKED : READY
+    } else {
+      this.token = config.cookie.begin(req, res, nowMs)
+    }
+    this.id = config.idPrefix + this.token
   }
 
   // get(key, cb); get(cb), get(null or '', cb) mean getAll(cb).
   get (key, callback) {
     if (typeof key === 'function' || !key) return this.getAll(key || callback)
     const done = settle(callback)
-    this.#store.get(this.id, key, this.expireMs, done.callback)
+    this.#whenReady(done.callback, () => {
+      if (this.#unsaved) return process.nextTick(done.callback, null, undefined)
+      this.#store.get(this.id, key, this.expireMs, done.callback)
+    })
     return done.promise
   }
 
   getAll (callback) {
     const done = settle(callback)
-    this.#store.getAll(this.id, this.expireMs, done.callback)
+    this.#whenReady(done.callback, () => {
+      if (this.#unsaved) return process.nextTick(done.callback, null, {})
+      this.#store.getAll(this.id, this.expireMs, done.callback)
+    })
     return done.promise
   }
 
@@ -50,7 +75,11 @@ class Session {
       value = null
     }
     const done = settle(callback)
-    this.#store.set(this.id, key, value, this.expireMs, done.callback)
+    this.#whenReady(done.callback, () => {
+      const unsaved = this.#saveCookie()
+      if (unsaved) return process.nextTick(done.callback, unsaved)
+      this.#store.set(this.id, key, value, this.expireMs, done.callback)
+    })
     return done.promise
   }
 
@@ -59,13 +88,19 @@ class Session {
     if (typeof key === 'function') return this.delAll(key)
     if (!key && !callback) return this.delAll()
     const done = settle(callback)
-    this.#store.del(this.id, key, this.expireMs, done.callback)
+    this.#whenReady(done.callback, () => {
+      if (this.#unsaved) return process.nextTick(done.callback, null)
+      this.#store.del(this.id, key, this.expireMs, done.callback)
+    })
     return done.promise
   }
 
   delAll (callback) {
     const done = settle(callback)
-    this.#store.delAll(this.id, done.callback)
+    this.#whenReady(done.callback, () => {
+      if (this.#unsaved) return process.nextTick(done.callback, null)
+      this.#store.delAll(this.id, done.callback)
+    })
     return done.promise
   }
 
@@ -73,7 +108,7 @@ class Session {
   // the client's session ends either way, and the error still reaches the callback).
   destroy (callback) {
     const done = settle(callback)
-    this.#store.delAll(this.id, (err) => {
+    this.delAll((err) => {
       const cookieErr = this.#clearCookie()
       done.callback(err || cookieErr)
     })
@@ -90,30 +125,97 @@ class Session {
       process.nextTick(done.callback, new Error('session.regenerate: the response headers were already sent, so the new cookie could not go out'))
       return done.promise
     }
+    this.#whenReady(done.callback, () => {
+      if (this.#unsaved) {
+        // Nothing stored and no cookie sent yet: a new token is all it takes.
+        this.token = this.#cookie.newToken()
+        this.id = this.#idPrefix + this.token
+        return process.nextTick(done.callback, null)
+      }
+      this.#moveTo(this.#cookie.newToken(), done.callback)
+    })
+    return done.promise
+  }
+
+  // Copies the data to `token`'s id, empties the old id, then writes the new cookie.
+  #moveTo (token, callback) {
     const oldId = this.id
     this.#store.getAll(oldId, this.expireMs, (err, data) => {
-      if (err) return done.callback(err)
-      const token = this.#cookie.newToken()
+      if (err) return callback(err)
       const newId = this.#idPrefix + token
       copyAll(this.#store, newId, data || {}, this.expireMs, (err) => {
-        if (err) return done.callback(err)
+        if (err) return callback(err)
         this.#store.delAll(oldId, (err) => {
-          if (err) return done.callback(err)
+          if (err) return callback(err)
           if (this.response.headersSent) {
-            return done.callback(new Error('session.regenerate: the response headers were sent meanwhile, so the new cookie could not go out'))
+            return callback(new Error('session.regenerate: the response headers were sent meanwhile, so the new cookie could not go out'))
           }
           try {
             this.#cookie.write(this.request, this.response, token, Date.now())
           } catch (err) {
-            return done.callback(err)
+            return callback(err)
           }
           this.token = token
           this.id = newId
-          done.callback(null)
+          callback(null)
         })
       })
     })
-    return done.promise
+  }
+
+  // Runs a store step now or, for a strict session whose token is not checked yet, after the
+  // check; `callback` is the step's own, for the check's failure.
+  #whenReady (callback, step) {
+    if (this.#strict === READY) return step()
+    if (this.#strict === UNCHECKED) {
+      this.#strict = [step]
+      return this.#check()
+    }
+    this.#strict.push(step)
+  }
+
+  // strict: a token no store knows (its session is empty) is replaced by a fresh one, so a token
+  // made up, planted or revoked never becomes a session. A failed check lets the steps run: they
+  // reach the store themselves and report its error.
+  #check () {
+    this.#store.getAll(this.id, this.expireMs, (err, data) => {
+      const waiting = this.#strict
+      this.#strict = READY
+      if (!err && (!data || Object.keys(data).length === 0)) this.#replaceToken()
+      for (const step of waiting) step()
+    })
+  }
+
+  #replaceToken () {
+    this.token = this.#cookie.newToken()
+    this.id = this.#idPrefix + this.token
+    if (this.#lazy) {
+      this.#unsaved = true
+      return
+    }
+    if (this.response.headersSent) return
+    try {
+      this.#cookie.write(this.request, this.response, this.token, Date.now())
+    } catch (_) {
+      // The cookie could not be replaced: this request still uses the fresh id, and the next one
+      // is checked again.
+    }
+  }
+
+  // lazy: the first write sends the cookie. An error when it cannot (headers already sent): the
+  // data would be stored under a token the client never gets.
+  #saveCookie () {
+    if (!this.#unsaved) return null
+    if (this.response.headersSent) {
+      return new Error('lazy session: the first write came after the response headers were sent, so the session cookie could not be set')
+    }
+    try {
+      this.#cookie.write(this.request, this.response, this.token, Date.now())
+    } catch (err) {
+      return err
+    }
+    this.#unsaved = false
+    return null
   }
 
   // The clearing cookie can only go out while the headers have not: say so rather than throw.

@@ -49,13 +49,15 @@ impl SessionCookie {
   /// Reads the request's token or makes a new one, and writes the cookie for the response.
   ///
   /// A missing, malformed or badly signed cookie is no cookie: a new token. A signature by an
-  /// older key is accepted and the cookie re-signed with the newest.
-  pub fn begin(&self, cookie_header: Option<&str>, now_ms: f64, secure: bool) -> Begun {
+  /// older key is accepted and the cookie re-signed with the newest. `lazy`: a new token gets no
+  /// cookie yet (the session writes it with [`Self::issue`] on its first write).
+  pub fn begin(&self, cookie_header: Option<&str>, now_ms: f64, secure: bool, lazy: bool) -> Begun {
     let carried = cookie_header.and_then(|header| self.verified_token(header));
     let (token, signature) = match carried {
       // Signed by the newest key: the signature it came with is the one to send back.
       Some((token, Some((0, signature)))) => (token.to_owned(), Some(signature.to_owned())),
       Some((token, _)) => (token.to_owned(), self.sign(token)),
+      None if lazy => return Begun { token: token::generate(), set_cookies: Vec::new() },
       None => {
         let token = token::generate();
         let signature = self.sign(&token);
@@ -148,7 +150,7 @@ mod tests {
   #[test]
   fn keeps_a_carried_token() {
     let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
-    let begun = cookie.begin(Some("a=1; s=abcd"), NOW_MS, false);
+    let begun = cookie.begin(Some("a=1; s=abcd"), NOW_MS, false, false);
     assert_eq!(begun.token, "abcd");
     assert_eq!(begun.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]);
   }
@@ -156,15 +158,15 @@ mod tests {
   #[test]
   fn refreshes_expires_as_time_passes() {
     let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
-    cookie.begin(Some("s=abcd"), NOW_MS, false);
-    let later = cookie.begin(Some("s=abcd"), NOW_MS + 1000.0, false);
+    cookie.begin(Some("s=abcd"), NOW_MS, false, false);
+    let later = cookie.begin(Some("s=abcd"), NOW_MS + 1000.0, false, false);
     assert_eq!(later.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:21 GMT; httponly"]);
   }
 
   #[test]
   fn makes_a_token_when_there_is_none() {
     let cookie = SessionCookie::new("s", 1000.0, None, &CookieAttributes::default());
-    let begun = cookie.begin(None, NOW_MS, false);
+    let begun = cookie.begin(None, NOW_MS, false, false);
     assert_eq!(begun.token.len(), 40);
     assert!(begun.set_cookies[0].starts_with(&format!("s={}; path=/", begun.token)));
   }
@@ -173,17 +175,17 @@ mod tests {
   fn replaces_garbage_with_a_new_token() {
     let cookie = SessionCookie::new("s", 1000.0, None, &CookieAttributes::default());
     for header in ["s=", "s=a b", "s=\u{1}\u{2}", &format!("s={}", "A".repeat(9000))] {
-      assert_eq!(cookie.begin(Some(header), NOW_MS, false).token.len(), 40, "{header:?}");
+      assert_eq!(cookie.begin(Some(header), NOW_MS, false, false).token.len(), 40, "{header:?}");
     }
   }
 
   #[test]
   fn accepts_a_valid_signature_and_sends_it_back() {
     let cookie = signed(&["k1"]);
-    let first = cookie.begin(None, NOW_MS, false);
+    let first = cookie.begin(None, NOW_MS, false, false);
     let sig = first.set_cookies[1].split(';').next().unwrap().to_owned();
     let header = format!("s={}; {}", first.token, sig);
-    let again = cookie.begin(Some(&header), NOW_MS, false);
+    let again = cookie.begin(Some(&header), NOW_MS, false, false);
     assert_eq!(again.token, first.token);
     assert_eq!(again.set_cookies, first.set_cookies);
   }
@@ -192,16 +194,16 @@ mod tests {
   fn rejects_a_tampered_or_unsigned_cookie() {
     let cookie = signed(&["k1"]);
     let sig = sign("k1", "s=abcd");
-    assert_ne!(cookie.begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false).token, "abce");
-    assert_ne!(cookie.begin(Some("s=abcd"), NOW_MS, false).token, "abcd");
-    assert_eq!(cookie.begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false).token, "abcd");
+    assert_ne!(cookie.begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false, false).token, "abce");
+    assert_ne!(cookie.begin(Some("s=abcd"), NOW_MS, false, false).token, "abcd");
+    assert_eq!(cookie.begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false, false).token, "abcd");
   }
 
   #[test]
   fn re_signs_with_the_newest_key() {
     let old_sig = sign("old", "s=abcd");
     let new_sig = sign("new", "s=abcd");
-    let begun = signed(&["new", "old"]).begin(Some(&format!("s=abcd; s.sig={old_sig}")), NOW_MS, false);
+    let begun = signed(&["new", "old"]).begin(Some(&format!("s=abcd; s.sig={old_sig}")), NOW_MS, false, false);
     assert_eq!(begun.token, "abcd");
     assert!(begun.set_cookies[1].starts_with(&format!("s.sig={new_sig};")));
   }
@@ -220,5 +222,17 @@ mod tests {
     let lines = cookie.issue("tok", 0.0, false);
     assert!(lines[0].starts_with("s=tok; path=/; expires="));
     assert!(lines[1].starts_with(&format!("s.sig={}; ", sign("new", "s=tok"))));
+  }
+
+  #[test]
+  fn lazy_writes_no_cookie_for_a_new_token_but_refreshes_a_carried_one() {
+    let cookie = signed(&["k"]);
+    let fresh = cookie.begin(None, NOW_MS, false, true);
+    assert_eq!(fresh.token.len(), 40);
+    assert!(fresh.set_cookies.is_empty());
+    let header = format!("s=abcd; s.sig={}", sign("k", "s=abcd"));
+    let carried = cookie.begin(Some(&header), NOW_MS, false, true);
+    assert_eq!(carried.token, "abcd");
+    assert_eq!(carried.set_cookies.len(), 2);
   }
 }

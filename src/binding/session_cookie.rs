@@ -53,11 +53,14 @@ impl JsSessionCookie {
   /// half of what building an array through N-API does.
   #[napi]
   pub fn begin(&self, cookie_header: Option<String>, now_ms: f64, secure: bool) -> String {
-    let begun = self.inner.begin(cookie_header.as_deref(), now_ms, secure);
-    let mut out = begun.set_cookies.join("\n");
-    out.push('\n');
-    out.push_str(&begun.token);
-    out
+    join(self.inner.begin(cookie_header.as_deref(), now_ms, secure, false))
+  }
+
+  /// `begin` for lazy sessions: a new token comes back with no Set-Cookie values before it (the
+  /// text starts with `\n`); the cookie is written with `issue` on the session's first write.
+  #[napi]
+  pub fn begin_lazy(&self, cookie_header: Option<String>, now_ms: f64, secure: bool) -> String {
+    join(self.inner.begin(cookie_header.as_deref(), now_ms, secure, true))
   }
 
   /// `Set-Cookie` values for `token`, signed when cookies are, written at `nowMs` (for
@@ -92,4 +95,12 @@ impl JsSessionCookie {
 #[napi]
 pub fn new_token() -> String {
   crate::token::generate()
+}
+
+/// Set-Cookie values, then the token, joined by `\n`.
+fn join(begun: crate::session_cookie::Begun) -> String {
+  let mut out = begun.set_cookies.join("\n");
+  out.push('\n');
+  out.push_str(&begun.token);
+  out
 }

@@ -90,3 +90,6 @@ declare const someSession: genericSession.Session
 someSession.regenerate((err) => { void err })
 const regenerated: Promise<void> = someSession.regenerate()
 void regenerated
+genericSession.middleware(genericSession.MemoryStore(), { lazy: true, strict: true })
+// @ts-expect-error lazy is a boolean
+genericSession.middleware(genericSession.MemoryStore(), { lazy: 'yes' })
