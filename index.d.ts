@@ -95,6 +95,13 @@ declare namespace genericSession {
      * Defaults to false.
      */
     strict?: boolean
+    /**
+     * Absolute timeout in seconds, counted from the session's creation however active it is:
+     * past it the session is deleted and a new one starts. Kept in the session as a hidden record
+     * (never in getAll), carried over by regenerate, and the expiry every store is told never
+     * passes it. Costs one `getAll` per request that carries a token. Defaults to none.
+     */
+    maxLifetime?: number | string
   }
 
   /**

@@ -55,17 +55,22 @@ function buildConfig (options) {
 
   const lazy = readFlag(merged, 'lazy')
   const strict = readFlag(merged, 'strict')
-  return Object.freeze({ options: merged, expireMs: settings.expireMs, idPrefix, cookie, lazy, strict })
+  const maxLifetimeMs = merged.maxLifetime === undefined ? null : readSeconds(merged.maxLifetime, 'maxLifetime') * 1000
+  return Object.freeze({ options: merged, expireMs: settings.expireMs, idPrefix, cookie, lazy, strict, maxLifetimeMs })
 }
 
 // Seconds, as a number or a numeric string (the original multiplied whatever it got by 1000, so
 // `expire: process.env.SESSION_SECONDS` worked).
 function readExpire (option) {
-  const expire = typeof option === 'string' && option.trim() !== '' ? Number(option) : option
-  if (typeof expire !== 'number' || !(expire > 0) || expire > MAX_EXPIRE_SECONDS) {
-    throw new RangeError(`options.expire must be a number of seconds above 0 and at most ${MAX_EXPIRE_SECONDS}, got ${describe(option)}`)
+  return readSeconds(option, 'expire')
+}
+
+function readSeconds (option, name) {
+  const seconds = typeof option === 'string' && option.trim() !== '' ? Number(option) : option
+  if (typeof seconds !== 'number' || !(seconds > 0) || seconds > MAX_EXPIRE_SECONDS) {
+    throw new RangeError(`options.${name} must be a number of seconds above 0 and at most ${MAX_EXPIRE_SECONDS}, got ${describe(option)}`)
   }
-  return expire
+  return seconds
 }
 
 function readCookieName (name) {

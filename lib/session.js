@@ -5,9 +5,14 @@
 
 const { pending } = require('./pending')
 
-// Strict sessions: the carried token is checked against the store before the first store step.
+// Strict sessions and sessions with a maxLifetime: the carried token is checked against the
+// store before the first store step.
 const READY = 0
 const UNCHECKED = 1
+
+// The session's creation time (ms since the epoch), kept in the session itself when maxLifetime is
+// set, so that every store keeps it and regenerate carries it over. Never shown by getAll.
+const CREATED = '\u0000created'
 
 class Session {
   #store
@@ -16,8 +21,13 @@ class Session {
   #lazy
   // lazy: a new session that has not been written yet (no cookie sent, nothing stored).
   #unsaved = false
-  // strict: READY, UNCHECKED, or the steps waiting for the check.
+  #strictMode
+  // strict or maxLifetime: READY, UNCHECKED, or the steps waiting for the check.
   #strict = READY
+  // maxLifetime (ms) or null; the session's creation time, and whether it still has to be stored.
+  #maxLifetimeMs
+  #createdMs
+  #createdUnsaved = false
 
   // `store` is what the caller passed; `operations` the same store behind the Store contract
   // (see store-contract.js); `config` comes from options.js.
@@ -33,13 +43,16 @@ class Session {
     this.#cookie = config.cookie
     this.#idPrefix = config.idPrefix
     this.#lazy = config.lazy
-    if (config.lazy || config.strict) {
+    this.#strictMode = config.strict
+    this.#maxLifetimeMs = config.maxLifetimeMs
+    if (config.lazy || config.strict || config.maxLifetimeMs !== null) {
       // start() writes the cookie for a carried token only; a new one is written here unless lazy.
       const { token, fresh } = config.cookie.start(req, res, nowMs)
       this.token = token
       if (fresh && !config.lazy) config.cookie.write(req, res, token, nowMs)
       this.#unsaved = fresh && config.lazy
-      this.#strict = config.strict && !fresh ? UNCHECKED : READY
+      this.#strict = fresh ? READY : UNCHECKED
+      if (fresh) this.#startClock(nowMs)
     } else {
       this.token = config.cookie.begin(req, res, nowMs)
     }
@@ -52,7 +65,7 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null, undefined)
-      this.#store.get(this.id, key, this.expireMs, done.callback)
+      this.#store.get(this.id, key, this.#storeExpireMs(), done.callback)
     })
     return done.promise
   }
@@ -61,7 +74,7 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null, {})
-      this.#store.getAll(this.id, this.expireMs, done.callback)
+      this.#store.getAll(this.id, this.#storeExpireMs(), this.#maxLifetimeMs === null ? done.callback : withoutCreated(done.callback))
     })
     return done.promise
   }
@@ -78,7 +91,16 @@ class Session {
     this.#whenReady(done.callback, () => {
       const unsaved = this.#saveCookie()
       if (unsaved) return process.nextTick(done.callback, unsaved)
-      this.#store.set(this.id, key, value, this.expireMs, done.callback)
+      if (!this.#createdUnsaved) return this.#store.set(this.id, key, value, this.#storeExpireMs(), done.callback)
+      // The session's first write also records when it was created (maxLifetime).
+      this.#createdUnsaved = false
+      this.#store.set(this.id, CREATED, this.#createdMs, this.#storeExpireMs(), (err) => {
+        if (err) {
+          this.#createdUnsaved = true
+          return done.callback(err)
+        }
+        this.#store.set(this.id, key, value, this.#storeExpireMs(), done.callback)
+      })
     })
     return done.promise
   }
@@ -90,7 +112,7 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null)
-      this.#store.del(this.id, key, this.expireMs, done.callback)
+      this.#store.del(this.id, key, this.#storeExpireMs(), done.callback)
     })
     return done.promise
   }
@@ -140,10 +162,10 @@ class Session {
   // Copies the data to `token`'s id, empties the old id, then writes the new cookie.
   #moveTo (token, callback) {
     const oldId = this.id
-    this.#store.getAll(oldId, this.expireMs, (err, data) => {
+    this.#store.getAll(oldId, this.#storeExpireMs(), (err, data) => {
       if (err) return callback(err)
       const newId = this.#idPrefix + token
-      copyAll(this.#store, newId, data || {}, this.expireMs, (err) => {
+      copyAll(this.#store, newId, data || {}, this.#storeExpireMs(), (err) => {
         if (err) return callback(err)
         this.#store.delAll(oldId, (err) => {
           if (err) return callback(err)
@@ -174,21 +196,59 @@ class Session {
     this.#strict.push(step)
   }
 
-  // strict: a token no store knows (its session is empty) is replaced by a fresh one, so a token
-  // made up, planted or revoked never becomes a session. A failed check lets the steps run: they
-  // reach the store themselves and report its error.
+  // The check before the first store step (strict, maxLifetime). strict: a token no store knows
+  // (its session is empty) is replaced by a fresh one, so a token made up, planted or revoked never
+  // becomes a session. maxLifetime: a session created longer ago than that is deleted and replaced,
+  // an empty one is replaced too, and one with data but no creation time (made before maxLifetime
+  // was set) starts its clock now. A failed
+  // check lets the steps run: they reach the store themselves and report its error.
   #check () {
     this.#store.getAll(this.id, this.expireMs, (err, data) => {
       const waiting = this.#strict
       this.#strict = READY
-      if (!err && (!data || Object.keys(data).length === 0)) this.#replaceToken()
+      if (!err) this.#judge(data || {}, Date.now())
       for (const step of waiting) step()
     })
   }
 
-  #replaceToken () {
+  #judge (data, nowMs) {
+    const created = data[CREATED]
+    const known = Object.keys(data).some((key) => key !== CREATED)
+    if (this.#maxLifetimeMs !== null && typeof created === 'number' && created + this.#maxLifetimeMs <= nowMs) {
+      this.#store.delAll(this.id, () => {}) // past its absolute lifetime: gone, whatever happens next
+      return this.#replaceToken(nowMs)
+    }
+    // An empty session under maxLifetime may be one its store expired at the end of its lifetime:
+    // its token is not used again.
+    if (!known && (this.#strictMode || this.#maxLifetimeMs !== null)) return this.#replaceToken(nowMs)
+    if (this.#maxLifetimeMs === null) return
+    if (typeof created === 'number') {
+      this.#createdMs = created
+    } else {
+      // Its clock starts now, recorded at once (a failure is retried at the next visit).
+      this.#createdMs = nowMs
+      this.#store.set(this.id, CREATED, nowMs, this.#storeExpireMs(), () => {})
+    }
+  }
+
+  // maxLifetime: this session was created at `nowMs`; its first write records it.
+  #startClock (nowMs) {
+    if (this.#maxLifetimeMs === null) return
+    this.#createdMs = nowMs
+    this.#createdUnsaved = true
+  }
+
+  // What the store is told the session's expiry is: `expire` from now, but never past the end of
+  // its maxLifetime, so stores that expire sessions (LevelStore, RedisStore) drop it then.
+  #storeExpireMs () {
+    if (this.#maxLifetimeMs === null) return this.expireMs
+    return Math.max(1, Math.min(this.expireMs, this.#createdMs + this.#maxLifetimeMs - Date.now()))
+  }
+
+  #replaceToken (nowMs) {
     this.token = this.#cookie.newToken()
     this.id = this.#idPrefix + this.token
+    this.#startClock(nowMs)
     if (this.#lazy) {
       this.#unsaved = true
       return
@@ -229,6 +289,14 @@ class Session {
     } catch (err) {
       return err
     }
+  }
+}
+
+// getAll's callback without the session's creation record.
+function withoutCreated (callback) {
+  return (err, data) => {
+    if (data && Object.prototype.hasOwnProperty.call(data, CREATED)) delete data[CREATED]
+    callback(err, data)
   }
 }
 

@@ -93,3 +93,4 @@ void regenerated
 genericSession.middleware(genericSession.MemoryStore(), { lazy: true, strict: true })
 // @ts-expect-error lazy is a boolean
 genericSession.middleware(genericSession.MemoryStore(), { lazy: 'yes' })
+genericSession.middleware(genericSession.MemoryStore(), { maxLifetime: 8 * 3600, expire: 1800 })

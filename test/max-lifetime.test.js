@@ -1,0 +1,105 @@
+'use strict'
+
+// maxLifetime: an absolute timeout counted from the session's creation, however active it is,
+// enforced in every store: past it the session is deleted and a new one starts; LevelStore and
+// RedisStore are also told an expiry that never passes it.
+
+const assert = require('assert')
+const genericSession = require('..')
+const { startServer, createClient } = require('./helpers/http')
+const { forEveryStore } = require('./helpers/every-store')
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const LIFETIME_S = 0.6
+
+function appOn (filter) {
+  return (req, res) => filter(req, res, async () => {
+    const send = (value) => res.end(JSON.stringify(value === undefined ? null : value))
+    let m
+    try {
+      if (req.url === '/read') {
+        const data = await req.session.getAll()
+        return send({ id: req.session.id, data })
+      }
+      if ((m = req.url.match(/^\/set\/([^/]+)\/(.+)$/))) {
+        await req.session.set(m[1], m[2])
+        return send({ id: req.session.id })
+      }
+      if (req.url === '/login') {
+        await req.session.regenerate()
+        return send({ id: req.session.id })
+      }
+      send('?')
+    } catch (err) {
+      res.statusCode = 500
+      send({ error: err.message })
+    }
+  })
+}
+
+const storeGetAll = (store, id) => new Promise((resolve, reject) => store.getAll(id, 60000, (err, data) => (err ? reject(err) : resolve(data))))
+
+describe('maxLifetime', () => {
+  forEveryStore((makeStore) => {
+    let server, store
+    async function start (options) {
+      store = makeStore()
+      server = await startServer(appOn(genericSession.filter(store, { maxLifetime: LIFETIME_S, ...options })))
+      return createClient(server.url)
+    }
+    afterEach(async () => { if (server) await server.close(); server = null })
+
+    it('ends an active session at maxLifetime from its creation, though it was never idle', async () => {
+      const client = await start()
+      const { body: first } = await client.get('/set/name/Ada')
+      const started = Date.now()
+      let last
+      while (Date.now() - started < LIFETIME_S * 1000 - 150) {
+        last = (await client.get('/read')).body
+        assert.strictEqual(last.id, first.id, 'still the same session within its lifetime')
+        assert.deepStrictEqual(last.data, { name: 'Ada' }, 'getAll never shows the creation record')
+        await sleep(100)
+      }
+      await sleep(300)
+      const { body: after } = await client.get('/read')
+      assert.notStrictEqual(after.id, first.id, 'a new session')
+      assert.deepStrictEqual(after.data, {})
+      assert.deepStrictEqual(await storeGetAll(store, first.id), {}, 'the old session is gone from the store')
+    })
+
+    it('regenerate() keeps the creation time: logging in does not extend the lifetime', async () => {
+      const client = await start()
+      const { body: first } = await client.get('/set/name/Ada')
+      await sleep(LIFETIME_S * 500)
+      const { body: login } = await client.get('/login')
+      assert.notStrictEqual(login.id, first.id)
+      assert.deepStrictEqual((await client.get('/read')).body.data, { name: 'Ada' })
+      await sleep(LIFETIME_S * 500 + 200)
+      const { body: after } = await client.get('/read')
+      assert.notStrictEqual(after.id, login.id)
+      assert.deepStrictEqual(after.data, {})
+    })
+
+    it('a session made before maxLifetime was set starts its clock at its next visit', async () => {
+      store = makeStore()
+      const plain = await startServer(appOn(genericSession.filter(store)))
+      const before = createClient(plain.url)
+      const { body: first } = await before.get('/set/name/Ada')
+      await plain.close()
+      server = await startServer(appOn(genericSession.filter(store, { maxLifetime: LIFETIME_S })))
+      const client = createClient(server.url, before.jar)
+      await sleep(LIFETIME_S * 1000 + 100) // older than maxLifetime, but it has no creation record
+      const { body } = await client.get('/read')
+      assert.strictEqual(body.id, first.id)
+      assert.deepStrictEqual(body.data, { name: 'Ada' })
+      await sleep(LIFETIME_S * 1000 + 100)
+      assert.notStrictEqual((await client.get('/read')).body.id, first.id)
+    })
+  })
+
+  it('bad values throw, naming the option', () => {
+    for (const bad of [0, -1, 'soon', Infinity]) {
+      assert.throws(() => genericSession.middleware(genericSession.MemoryStore(), { maxLifetime: bad }), /options\.maxLifetime must be a number of seconds/)
+    }
+  })
+})
