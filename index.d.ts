@@ -115,6 +115,12 @@ declare namespace genericSession {
     del(id: string, key: string, expire: number, callback: DoneCallback): void
     delAll(id: string, callback: DoneCallback): void
     extend?(id: string, expire: number, callback?: DoneCallback): void
+    /**
+     * Optional: delAll that leaves a tombstone, so writes still in flight cannot bring the session
+     * back. `session.destroy()` and `regenerate()` use it when present, else delAll. Every store of
+     * this package has it.
+     */
+    revoke?(id: string, callback?: DoneCallback): void
   }
 
   interface Session {

@@ -25,6 +25,8 @@ const { noop } = require('./pending')
 
 const PREFIX = '!session!'
 const DATA = PREFIX + 'd'
+// How long a tombstone lasts for a session that had no expiry left (as src/level_store.rs).
+const TOMBSTONE_MS = 10 * 60 * 1000
 const META = PREFIX + 'm'
 const INDEX = PREFIX + 'x'
 const EXPIRY_DIGITS = 16 // Number.MAX_SAFE_INTEGER has 16 digits
@@ -69,11 +71,22 @@ function parseIndex (record) {
   return { expires: Number(digits), id: record.slice(INDEX.length + EXPIRY_DIGITS) }
 }
 
-// A stored expiry; an unreadable one counts as long past, so the session is removed.
+// A stored expiry; an unreadable one counts as long past, so the session is removed. A revoked
+// session's meta record is its tombstone: 'R' and the expiry.
 function parseExpiry (text) {
   if (text === undefined) return undefined
-  const expires = Number(text)
+  const expires = Number(isTombstone(text) ? text.slice(1) : text)
   return Number.isFinite(expires) ? expires : 0
+}
+
+function isTombstone (text) {
+  return typeof text === 'string' && text.charCodeAt(0) === 82 // 'R'
+}
+
+// Whether the meta record is a tombstone that has not expired: the session was destroyed, and
+// writes still in flight for it are dropped.
+function revokedAt (meta, now) {
+  return isTombstone(meta) && parseExpiry(meta) > now
 }
 
 // --- one session's operations, on a database adapter; each runs alone in its session's queue ---
@@ -81,6 +94,7 @@ function parseExpiry (text) {
 async function readValue (db, id, key, expire) {
   const now = Date.now()
   const [meta, json] = await Promise.all([db.get(metaKey(id)), db.get(dataKey(id, key))])
+  if (revokedAt(meta, now)) return undefined
   const expires = await liveExpiry(db, id, parseExpiry(meta), now)
   if (expires === undefined) return undefined
   await touch(db, id, expires, expire, now)
@@ -91,6 +105,7 @@ async function readAll (db, id, expire) {
   const now = Date.now()
   const [meta, records] = await Promise.all([db.get(metaKey(id)), db.range(dataPrefix(id), dataEnd(id))])
   const all = {}
+  if (revokedAt(meta, now)) return all
   const expires = await liveExpiry(db, id, parseExpiry(meta), now)
   if (expires === undefined) return all
   const skip = dataPrefix(id).length
@@ -102,10 +117,13 @@ async function readAll (db, id, expire) {
   return all
 }
 
-// Stores the JSON text `json` under `key`; writing to an expired session starts it empty.
+// Stores the JSON text `json` under `key`; writing to an expired session starts it empty, and a
+// write to a revoked one is dropped.
 async function writeValue (db, id, key, json, expire) {
   const now = Date.now()
-  let expires = parseExpiry(await db.get(metaKey(id)))
+  const meta = await db.get(metaKey(id))
+  if (revokedAt(meta, now)) return
+  let expires = parseExpiry(meta)
   const operations = []
   if (expires !== undefined && expires <= now) {
     operations.push(...removalOperations(id, await sessionRecords(db, id), expires))
@@ -117,7 +135,9 @@ async function writeValue (db, id, key, json, expire) {
 
 async function removeValue (db, id, key, expire) {
   const now = Date.now()
-  const expires = await liveExpiry(db, id, parseExpiry(await db.get(metaKey(id))), now)
+  const meta = await db.get(metaKey(id))
+  if (revokedAt(meta, now)) return
+  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
   if (expires === undefined) return
   await db.batch([{ type: 'del', key: dataKey(id, key) }, ...touchOperations(id, expires, expire, now)])
 }
@@ -128,9 +148,23 @@ async function removeAll (db, id) {
   if (operations.length > 0) await db.batch(operations)
 }
 
+// Removes the session and leaves a tombstone until it would have expired (TOMBSTONE_MS if it had
+// no expiry left), as the native store does: a destroyed session stays destroyed.
+async function revokeSession (db, id) {
+  const now = Date.now()
+  const [meta, records] = await Promise.all([db.get(metaKey(id)), sessionRecords(db, id)])
+  const expires = parseExpiry(meta)
+  const until = expires !== undefined && expires > now ? expires : now + TOMBSTONE_MS
+  const operations = removalOperations(id, records, expires)
+  operations.push({ type: 'put', key: metaKey(id), value: 'R' + until }, { type: 'put', key: indexKey(until, id), value: '' })
+  await db.batch(operations)
+}
+
 async function extendSession (db, id, expire) {
   const now = Date.now()
-  const expires = await liveExpiry(db, id, parseExpiry(await db.get(metaKey(id))), now)
+  const meta = await db.get(metaKey(id))
+  if (revokedAt(meta, now)) return
+  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
   if (expires !== undefined) await touch(db, id, expires, expire, now)
 }
 
@@ -295,6 +329,12 @@ class LevelDbStore {
   delAll (id, callback = noop) {
     id = String(id)
     this.#submit(callback, id, () => removeAll(this.#db, id))
+  }
+
+  // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
+  revoke (id, callback = noop) {
+    id = String(id)
+    this.#submit(callback, id, () => revokeSession(this.#db, id))
   }
 
   extend (id, expire, callback = noop) {

@@ -76,6 +76,16 @@ MemoryStore.prototype.delAll = function delAll (id, callback = noop) {
   process.nextTick(callback, null)
 }
 
+// delAll, leaving a tombstone: a write still in flight cannot bring the session back.
+MemoryStore.prototype.revoke = function revoke (id, callback = noop) {
+  try {
+    this._core.revoke(id)
+  } catch (err) {
+    return process.nextTick(callback, err)
+  }
+  process.nextTick(callback, null)
+}
+
 MemoryStore.prototype.extend = function extend (id, expire, callback = noop) {
   try {
     this._core.extend(id)

@@ -127,12 +127,15 @@ class Session {
   }
 
   // delAll, then tell the client to drop the cookie (even when delAll failed, as the original:
-  // the client's session ends either way, and the error still reaches the callback).
+  // the client's session ends either way, and the error still reaches the callback). Stores that
+  // can (all of this package's) revoke rather than delete: they keep a tombstone, so a write still
+  // in flight from another request cannot bring the session back.
   destroy (callback) {
     const done = settle(callback)
-    this.delAll((err) => {
-      const cookieErr = this.#clearCookie()
-      done.callback(err || cookieErr)
+    this.#whenReady(done.callback, () => {
+      const cleared = (err) => done.callback(err || this.#clearCookie())
+      if (this.#unsaved) return process.nextTick(cleared, null)
+      revoke(this.#store, this.id, cleared)
     })
     return done.promise
   }
@@ -167,7 +170,7 @@ class Session {
       const newId = this.#idPrefix + token
       copyAll(this.#store, newId, data || {}, this.#storeExpireMs(), (err) => {
         if (err) return callback(err)
-        this.#store.delAll(oldId, (err) => {
+        revoke(this.#store, oldId, (err) => {
           if (err) return callback(err)
           if (this.response.headersSent) {
             return callback(new Error('session.regenerate: the response headers were sent meanwhile, so the new cookie could not go out'))
@@ -215,7 +218,7 @@ class Session {
     const created = data[CREATED]
     const known = Object.keys(data).some((key) => key !== CREATED)
     if (this.#maxLifetimeMs !== null && typeof created === 'number' && created + this.#maxLifetimeMs <= nowMs) {
-      this.#store.delAll(this.id, () => {}) // past its absolute lifetime: gone, whatever happens next
+      revoke(this.#store, this.id, () => {}) // past its absolute lifetime: gone for good
       return this.#replaceToken(nowMs)
     }
     // An empty session under maxLifetime may be one its store expired at the end of its lifetime:
@@ -290,6 +293,13 @@ class Session {
       return err
     }
   }
+}
+
+// store.revoke(id, cb) where the store has it (this package's stores; custom stores may add it),
+// else delAll.
+function revoke (store, id, callback) {
+  if (typeof store.revoke === 'function') store.revoke(id, callback)
+  else store.delAll(id, callback)
 }
 
 // getAll's callback without the session's creation record.

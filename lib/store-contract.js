@@ -57,6 +57,12 @@ class GuardedStore {
   delAll (id, callback) {
     guarded(callback, false, (done) => this.store.delAll(id, done))
   }
+
+  // The optional revoke (delAll leaving a tombstone); a store without it gets delAll.
+  revoke (id, callback) {
+    if (typeof this.store.revoke !== 'function') return this.delAll(id, callback)
+    guarded(callback, false, (done) => this.store.revoke(id, done))
+  }
 }
 
 function guarded (callback, withValue, operation) {

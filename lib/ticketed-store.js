@@ -38,6 +38,11 @@ const ticketedStoreMethods = {
     this._submit(callback, (ticket) => this._core.delAll(ticket, id))
   },
 
+  // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
+  revoke (id, callback = noop) {
+    this._submit(callback, (ticket) => this._core.revoke(ticket, id))
+  },
+
   extend (id, expire, callback = noop) {
     this._submit(callback, (ticket) => this._core.extend(ticket, id, expireMs(expire)))
   }

@@ -63,9 +63,25 @@ pub fn encode_expiry(expires_ms: u64) -> [u8; 8] {
   expires_ms.to_be_bytes()
 }
 
-pub fn decode_expiry(value: &[u8]) -> Option<u64> {
-  Some(u64::from_be_bytes(value.try_into().ok()?))
+/// What a meta record says: the expiry, and whether the session was revoked (`delAll`): a
+/// revoked session's meta record stays until that expiry as a tombstone, so that a write still in
+/// flight cannot bring the session back.
+pub fn decode_meta(value: &[u8]) -> Option<(u64, bool)> {
+  match value.len() {
+    8 => Some((u64::from_be_bytes(value.try_into().ok()?), false)),
+    9 if value[8] == TOMBSTONE => Some((u64::from_be_bytes(value[..8].try_into().ok()?), true)),
+    _ => None,
+  }
 }
+
+/// The meta record of a revoked session expiring at `expires_ms`.
+pub fn encode_tombstone(expires_ms: u64) -> [u8; 9] {
+  let mut out = [TOMBSTONE; 9];
+  out[..8].copy_from_slice(&expires_ms.to_be_bytes());
+  out
+}
+
+const TOMBSTONE: u8 = b'R';
 
 #[cfg(test)]
 mod tests {
@@ -86,6 +102,13 @@ mod tests {
     assert!(early < late);
     assert_eq!(parse_index(&late), Some((2_000, &b"aaa"[..])));
     assert_eq!(parse_index(b"m123"), None);
+  }
+
+  #[test]
+  fn meta_records_tell_live_from_revoked() {
+    assert_eq!(decode_meta(&encode_expiry(42)), Some((42, false)));
+    assert_eq!(decode_meta(&encode_tombstone(42)), Some((42, true)));
+    assert_eq!(decode_meta(b"short"), None);
   }
 
   #[test]

@@ -150,7 +150,7 @@ mod tests {
 
     assert_eq!(db.get(&keys::data("session:abc", "foo")).unwrap().as_ref(), br#"{"bar":[1,2]}"#);
     assert_eq!(db.get(&keys::data("session:abc", "n")).unwrap().as_ref(), b"5");
-    assert_eq!(keys::decode_expiry(&db.get(&keys::meta("session:abc")).unwrap()), Some(2000));
+    assert_eq!(keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()), Some((2000, false)));
     assert!(db.get(&keys::meta("session:old")).is_none(), "expired sessions are not carried over");
     let mut iter = db.new_iter().unwrap();
     while iter.advance() {
@@ -168,7 +168,7 @@ mod tests {
     db.put(&legacy_record("session:abc", "k"), b"1").unwrap();
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 1);
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 0);
-    assert_eq!(keys::decode_expiry(&db.get(&keys::meta("session:abc")).unwrap()), Some(11_000));
+    assert_eq!(keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()), Some((11_000, false)));
     drop(db);
     std::fs::remove_dir_all(dir).unwrap();
   }

@@ -21,6 +21,17 @@ use crate::level_keys as keys;
 /// 2-week default), and a session can expire at most 1% of `expire` before its nominal time.
 pub const EXPIRY_SLACK_DIVISOR: u64 = 100;
 
+/// How long a tombstone lasts for a session that had no expiry of its own when it was revoked.
+pub const TOMBSTONE_MS: u64 = 10 * 60 * 1000;
+
+/// Where a session stands.
+enum State {
+  Live(u64),
+  /// Revoked by `del_all`; its tombstone has not expired.
+  Revoked,
+  Absent,
+}
+
 /// The expiry given to a migrated level-session record that carries none: its default, 2 weeks.
 const LEGACY_EXPIRE_MS: u64 = 14 * 24 * 60 * 60 * 1000;
 
@@ -145,8 +156,13 @@ impl Engine {
   }
 
   /// Stores the JSON text `json` under `key`.
+  /// A write to a revoked session (see [`Self::del_all`]) is dropped.
   pub fn set(&mut self, id: &str, key: &str, json: &[u8], expire_ms: u64, now_ms: u64) -> Result<()> {
-    let expires = self.live_expiry(id, now_ms)?;
+    let expires = match self.state(id, now_ms)? {
+      State::Revoked => return Ok(()),
+      State::Live(expires) => Some(expires),
+      State::Absent => None,
+    };
     let mut batch = WriteBatch::default();
     batch.put(&keys::data(id, key), json);
     self.add_touch(&mut batch, id, expires, expire_ms, now_ms);
@@ -164,10 +180,24 @@ impl Engine {
     Ok(())
   }
 
-  /// Removes the whole session.
+  /// Removes the whole session (`session.delAll()`: the session may be written again).
   pub fn del_all(&mut self, id: &str) -> Result<()> {
     let expires = self.stored_expiry(id);
     self.remove_session(id, expires)
+  }
+
+  /// Removes the whole session (`session.destroy()`) and leaves a tombstone until it would have
+  /// expired (or for [`TOMBSTONE_MS`] if it had no expiry): writes still in flight for it are
+  /// dropped, so a destroyed session stays destroyed.
+  pub fn revoke(&mut self, id: &str, now_ms: u64) -> Result<()> {
+    let expires = self.stored_expiry(id);
+    self.remove_session(id, expires)?;
+    let until = expires.filter(|&at| at > now_ms).unwrap_or(now_ms + TOMBSTONE_MS);
+    let mut batch = WriteBatch::default();
+    batch.put(&keys::meta(id), &keys::encode_tombstone(until));
+    batch.put(&keys::index(until, id), b"");
+    self.db.write(batch, false)?;
+    Ok(())
   }
 
   /// Refreshes the session's expiry, if it is live.
@@ -257,22 +287,30 @@ impl Engine {
     Ok(())
   }
 
-  /// The expiry recorded for the session, live or not.
+  /// The expiry recorded for the session (or its tombstone), live or not.
   fn stored_expiry(&mut self, id: &str) -> Option<u64> {
-    self.db.get(&keys::meta(id)).and_then(|v| keys::decode_expiry(&v))
+    self.db.get(&keys::meta(id)).and_then(|v| keys::decode_meta(&v)).map(|(expires, _)| expires)
   }
 
-  /// The session's expiry if it is still live at `now_ms`; an expired session is removed first,
-  /// so nothing of it can be read or extended.
-  fn live_expiry(&mut self, id: &str, now_ms: u64) -> Result<Option<u64>> {
-    match self.stored_expiry(id) {
-      Some(expires) if expires > now_ms => Ok(Some(expires)),
-      Some(expires) => {
+  /// Whether the session is live, revoked or absent at `now_ms`. An expired session or tombstone
+  /// is removed first, so nothing of it can be read or extended.
+  fn state(&mut self, id: &str, now_ms: u64) -> Result<State> {
+    match self.db.get(&keys::meta(id)).and_then(|v| keys::decode_meta(&v)) {
+      Some((expires, revoked)) if expires > now_ms => Ok(if revoked { State::Revoked } else { State::Live(expires) }),
+      Some((expires, _)) => {
         self.remove_session(id, Some(expires))?;
-        Ok(None)
+        Ok(State::Absent)
       }
-      None => Ok(None),
+      None => Ok(State::Absent),
     }
+  }
+
+  /// The session's expiry if it is live at `now_ms` (not expired, not revoked).
+  fn live_expiry(&mut self, id: &str, now_ms: u64) -> Result<Option<u64>> {
+    Ok(match self.state(id, now_ms)? {
+      State::Live(expires) => Some(expires),
+      State::Revoked | State::Absent => None,
+    })
   }
 
   fn touch(&mut self, id: &str, expires: Option<u64>, expire_ms: u64, now_ms: u64) -> Result<()> {
@@ -403,6 +441,35 @@ mod tests {
     assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"b":2}"#);
     e.del_all("s1").unwrap();
     assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), "{}");
+    e.set("s1", "c", b"3", HOUR, T0).unwrap();
+    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"c":3}"#, "delAll leaves a session that can be written again");
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn a_revoked_session_stays_revoked_until_it_would_have_expired() {
+    let (mut e, dir) = engine("tombstone");
+    e.set("s1", "a", b"1", HOUR, T0).unwrap();
+    e.revoke("s1", T0 + 10).unwrap();
+    // A write still in flight from another request lands after the delAll: it is dropped.
+    e.set("s1", "late", b"2", HOUR, T0 + 20).unwrap();
+    assert_eq!(e.get("s1", "late", HOUR, T0 + 30).unwrap(), None);
+    assert_eq!(e.get_all("s1", HOUR, T0 + 30).unwrap(), "{}");
+    // Once the session would have expired, the tombstone goes and the id is an ordinary new one.
+    assert_eq!(e.sweep(T0 + HOUR + 1, 100).unwrap(), 1);
+    e.set("s1", "again", b"3", HOUR, T0 + HOUR + 2).unwrap();
+    assert_eq!(e.get("s1", "again", HOUR, T0 + HOUR + 3).unwrap(), Some(b"3".to_vec()));
+    fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn revoking_an_unknown_session_blocks_it_for_the_tombstone_time() {
+    let (mut e, dir) = engine("tombstone-unknown");
+    e.revoke("never", T0).unwrap();
+    e.set("never", "k", b"1", HOUR, T0 + 1).unwrap();
+    assert_eq!(e.get_all("never", HOUR, T0 + 2).unwrap(), "{}");
+    e.set("never", "k", b"1", HOUR, T0 + TOMBSTONE_MS + 1).unwrap();
+    assert_eq!(e.get_all("never", HOUR, T0 + TOMBSTONE_MS + 2).unwrap(), r#"{"k":1}"#);
     fs::remove_dir_all(dir).unwrap();
   }
 
@@ -425,7 +492,7 @@ mod tests {
   fn reads_rewrite_the_expiry_only_past_the_slack() {
     let (mut e, dir) = engine("slack");
     e.set("s", "k", b"1", HOUR, T0).unwrap();
-    let stored = |e: &mut Engine| e.db.get(&keys::meta("s")).and_then(|v| keys::decode_expiry(&v)).unwrap();
+    let stored = |e: &mut Engine| e.db.get(&keys::meta("s")).and_then(|v| keys::decode_meta(&v)).unwrap().0;
     e.get("s", "k", HOUR, T0 + HOUR / 200).unwrap();
     assert_eq!(stored(&mut e), T0 + HOUR, "within the slack: no write");
     e.get("s", "k", HOUR, T0 + HOUR / 50).unwrap();

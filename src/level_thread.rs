@@ -27,6 +27,7 @@ pub enum Op {
   Set { id: String, key: String, json: Vec<u8>, expire_ms: u64 },
   Del { id: String, key: String, expire_ms: u64 },
   DelAll { id: String },
+  Revoke { id: String },
   Extend { id: String, expire_ms: u64 },
   Close,
 }
@@ -155,6 +156,7 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
       Op::Set { id, key, json, expire_ms } => engine.set(&id, &key, &json, expire_ms, now).map(|_| Outcome::Done),
       Op::Del { id, key, expire_ms } => engine.del(&id, &key, expire_ms, now).map(|_| Outcome::Done),
       Op::DelAll { id } => engine.del_all(&id).map(|_| Outcome::Done),
+      Op::Revoke { id } => engine.revoke(&id, now).map(|_| Outcome::Done),
       Op::Extend { id, expire_ms } => engine.extend(&id, expire_ms, now).map(|_| Outcome::Done),
       Op::Close => {
         close_at = Some(completions.len());

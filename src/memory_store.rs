@@ -22,9 +22,15 @@ pub struct Limits {
 /// Sessions by id, least recently used first out.
 pub struct MemoryStore {
   sessions: LruCache<String, Session>,
+  /// Revoked ids (see [`MemoryStore::revoke`]) and when; the oldest go first past the bound.
+  tombstones: LruCache<String, Instant>,
   limits: Limits,
   used_bytes: usize,
 }
+
+/// At most this many tombstones are kept (about 100 bytes each): a write can only be in flight
+/// for so long, and the newest revocations are the ones it can race.
+const MAX_TOMBSTONES: usize = 100_000;
 
 /// One session's records, in insertion order (the order `getAll` gives them back).
 struct Session {
@@ -51,7 +57,7 @@ impl Session {
 
 impl MemoryStore {
   pub fn new(limits: Limits) -> Self {
-    MemoryStore { sessions: LruCache::unbounded(), limits, used_bytes: 0 }
+    MemoryStore { sessions: LruCache::unbounded(), tombstones: LruCache::unbounded(), limits, used_bytes: 0 }
   }
 
   /// The JSON text stored under `key`, refreshing the session's idle time.
@@ -71,8 +77,12 @@ impl MemoryStore {
 
   /// Stores `json` (a JSON text) under `key`, then evicts least recently used sessions while the
   /// store is over its byte bound. A session larger than the bound on its own is dropped whole.
+  /// A write to a revoked session is dropped.
   pub fn set(&mut self, id: &str, key: &str, json: String, now: Instant) {
     self.sweep_idle(now);
+    if self.is_revoked(id, now) {
+      return;
+    }
     if self.live(id, now).is_none() {
       self.sessions.put(id.to_owned(), Session::new(now));
       self.used_bytes += 1;
@@ -115,6 +125,30 @@ impl MemoryStore {
   pub fn del_all(&mut self, id: &str) {
     if let Some(session) = self.sessions.pop(id) {
       self.used_bytes -= session.bytes;
+    }
+  }
+
+  /// `revoke` (`session.destroy()`): removes the session and remembers the id for `max_age`, so
+  /// that a write still in flight from another request cannot bring a destroyed session back.
+  pub fn revoke(&mut self, id: &str, now: Instant) {
+    self.del_all(id);
+    self.tombstones.put(id.to_owned(), now);
+    if self.tombstones.len() > MAX_TOMBSTONES {
+      self.tombstones.pop_lru();
+    }
+  }
+
+  fn is_revoked(&mut self, id: &str, now: Instant) -> bool {
+    if self.tombstones.is_empty() {
+      return false;
+    }
+    match self.tombstones.peek(id) {
+      Some(&at) if now.saturating_duration_since(at) <= self.limits.max_age => true,
+      Some(_) => {
+        self.tombstones.pop(id);
+        false
+      }
+      None => false,
     }
   }
 
@@ -278,5 +312,30 @@ mod tests {
     s.set("fresh", "k", "1".into(), t0 + Duration::from_millis(200));
     assert_eq!(s.len(), 1);
     assert_eq!(s.used_bytes(), r#"{"k":1}"#.len());
+  }
+
+  #[test]
+  fn a_revoked_session_is_not_brought_back_by_a_late_write() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("id", "k", "1".into(), now);
+    s.revoke("id", now);
+    s.set("id", "late", "2".into(), now + Duration::from_millis(5));
+    assert_eq!(s.get_all("id", now), "{}");
+    assert_eq!(s.len(), 0);
+    // after max_age the id is an ordinary new one again
+    let later = now + Duration::from_millis(60_001);
+    s.set("id", "new", "3".into(), later);
+    assert_eq!(s.get("id", "new", later), Some("3"));
+  }
+
+  #[test]
+  fn tombstones_are_bounded() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    for i in 0..MAX_TOMBSTONES + 10 {
+      s.revoke(&format!("id{i}"), now);
+    }
+    assert_eq!(s.tombstones.len(), MAX_TOMBSTONES);
   }
 }

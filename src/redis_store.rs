@@ -3,8 +3,8 @@
 //!
 //! Layout: one hash per session (src/redis_keys.rs), one field per session key, each value the
 //! key's JSON text. Every operation that refreshes the idle expiry sends PEXPIRE in the same round
-//! trip; writes wrap both in MULTI/EXEC, so a hash never exists without its expiry (a write that
-//! lands after the hash expired recreates it, and the PEXPIRE beside it makes it expire again).
+//! trip: reads pipeline it after HMGET/HGETALL; writes are one Lua script each (write, PEXPIRE), so
+//! a hash never exists without its expiry. `revoke` leaves a tombstone (see [`REVOKED`]).
 //!
 //! Faults: every operation ends within `command_timeout`, with Redis's error or a timeout message;
 //! reconnecting is left to the redis crate (the connection manager for one server, the cluster
@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
-use redis::{FromRedisValue, Pipeline, RedisResult};
+use redis::{FromRedisValue, Pipeline, RedisResult, Script, ScriptInvocation};
 
 use crate::completion::{Completion, Outcome};
 use crate::json_text;
@@ -50,6 +50,7 @@ pub enum Op {
   Set { id: String, key: String, json: String, expire_ms: u64 },
   Del { id: String, key: String, expire_ms: u64 },
   DelAll { id: String },
+  Revoke { id: String },
   Extend { id: String, expire_ms: u64 },
 }
 
@@ -57,10 +58,13 @@ impl Op {
   fn id(&self) -> &str {
     match self {
       Op::Get { id, .. } | Op::GetAll { id, .. } | Op::Set { id, .. } | Op::Del { id, .. } => id,
-      Op::DelAll { id } | Op::Extend { id, .. } => id,
+      Op::DelAll { id } | Op::Revoke { id } | Op::Extend { id, .. } => id,
     }
   }
 }
+
+/// HMGET's answer for the tombstone field and one key.
+type Pair = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// A connection to a server or a cluster; cheap to clone, and clones share the connection.
 #[derive(Clone)]
@@ -76,10 +80,64 @@ impl Link {
       Link::Cluster(connection) => pipe.query_async(connection).await,
     }
   }
+
+  /// EVALSHA, loading the script first when the server does not have it yet.
+  async fn invoke<T: FromRedisValue>(&mut self, invocation: &ScriptInvocation<'_>) -> RedisResult<T> {
+    match self {
+      Link::Server(connection) => invocation.invoke_async(connection).await,
+      Link::Cluster(connection) => invocation.invoke_async(connection).await,
+    }
+  }
+}
+
+/// The field that marks a revoked session's hash (a tombstone): `revoke` (`session.destroy()`)
+/// empties the hash down to it, reads see nothing while it is there, and writes are dropped, so a write still in flight
+/// from another request cannot bring a destroyed session back.
+pub const REVOKED: &str = "\u{0}revoked";
+
+/// How long a tombstone lasts when the session had no expiry left when it was revoked.
+pub const TOMBSTONE_MS: u64 = 10 * 60 * 1000;
+
+/// The Lua scripts of the writes: each checks for the tombstone and writes in one step.
+struct Scripts {
+  /// KEYS[1] hash; ARGV field, JSON, expire ms, REVOKED.
+  set: Script,
+  /// KEYS[1] hash; ARGV field, expire ms, REVOKED.
+  del: Script,
+  /// KEYS[1] hash; ARGV expire ms, REVOKED.
+  extend: Script,
+  /// KEYS[1] hash; ARGV tombstone ms, REVOKED.
+  revoke: Script,
+}
+
+impl Scripts {
+  fn new() -> Self {
+    Scripts {
+      set: Script::new(
+        "if redis.call('HEXISTS', KEYS[1], ARGV[4]) == 1 then return 0 end \
+         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('PEXPIRE', KEYS[1], ARGV[3]) return 1",
+      ),
+      del: Script::new(
+        "if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then return 0 end \
+         redis.call('HDEL', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1",
+      ),
+      extend: Script::new(
+        "if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then return 0 end \
+         return redis.call('PEXPIRE', KEYS[1], ARGV[1])",
+      ),
+      // The tombstone lasts as long as the session had left, so it outlives any write that was
+      // racing it.
+      revoke: Script::new(
+        "local ttl = redis.call('PTTL', KEYS[1]) if ttl <= 0 then ttl = tonumber(ARGV[1]) end \
+         redis.call('DEL', KEYS[1]) redis.call('HSET', KEYS[1], ARGV[2], '1') redis.call('PEXPIRE', KEYS[1], ttl) return 1",
+      ),
+    }
+  }
 }
 
 pub struct Engine {
   link: Link,
+  scripts: Scripts,
   /// Waiting jobs: ticket, operation, and the moment it must have ended by.
   lanes: Lanes<(u32, Op, Instant)>,
   prefix: String,
@@ -115,7 +173,7 @@ impl Engine {
         .set_max_delay(Duration::from_millis(500));
       Link::Server(ConnectionManager::new_lazy_with_config(client, settings).map_err(|err| err.to_string())?)
     };
-    Ok(Engine { link, lanes: Lanes::default(), prefix: config.prefix, command_timeout: config.command_timeout, label: config.label })
+    Ok(Engine { link, scripts: Scripts::new(), lanes: Lanes::default(), prefix: config.prefix, command_timeout: config.command_timeout, label: config.label })
   }
 
   /// Starts operation `ticket` on `runtime` (or queues it behind its session's running operation)
@@ -160,10 +218,10 @@ impl Engine {
       Op::Get { id, key, expire_ms } => {
         let hash = session_key(&self.prefix, &id);
         let mut pipe = redis::pipe();
-        pipe.cmd("HGET").arg(&hash).arg(&key);
+        pipe.cmd("HMGET").arg(&hash).arg(REVOKED).arg(&key);
         pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
-        let (value,): (Option<Vec<u8>>,) = link.query(&pipe).await?;
-        Ok(Outcome::Value(value))
+        let ((revoked, value),): (Pair,) = link.query(&pipe).await?;
+        Ok(Outcome::Value(if revoked.is_some() { None } else { value }))
       }
       Op::GetAll { id, expire_ms } => {
         let hash = session_key(&self.prefix, &id);
@@ -171,25 +229,20 @@ impl Engine {
         pipe.cmd("HGETALL").arg(&hash);
         pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
         let (fields,): (Vec<(String, String)>,) = link.query(&pipe).await?;
+        if fields.iter().any(|(k, _)| k == REVOKED) {
+          return Ok(Outcome::Object("{}".into()));
+        }
         let capacity = fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2;
         Ok(Outcome::Object(json_text::object(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), capacity)))
       }
       Op::Set { id, key, json, expire_ms } => {
         let hash = session_key(&self.prefix, &id);
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        pipe.cmd("HSET").arg(&hash).arg(&key).arg(&json).ignore();
-        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
-        link.query::<()>(&pipe).await?;
+        link.invoke::<i64>(self.scripts.set.key(&hash).arg(&key).arg(&json).arg(expire_ms).arg(REVOKED)).await?;
         Ok(Outcome::Done)
       }
       Op::Del { id, key, expire_ms } => {
         let hash = session_key(&self.prefix, &id);
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        pipe.cmd("HDEL").arg(&hash).arg(&key).ignore();
-        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
-        link.query::<()>(&pipe).await?;
+        link.invoke::<i64>(self.scripts.del.key(&hash).arg(&key).arg(expire_ms).arg(REVOKED)).await?;
         Ok(Outcome::Done)
       }
       Op::DelAll { id } => {
@@ -198,10 +251,14 @@ impl Engine {
         link.query::<()>(&pipe).await?;
         Ok(Outcome::Done)
       }
+      Op::Revoke { id } => {
+        let hash = session_key(&self.prefix, &id);
+        link.invoke::<i64>(self.scripts.revoke.key(&hash).arg(TOMBSTONE_MS).arg(REVOKED)).await?;
+        Ok(Outcome::Done)
+      }
       Op::Extend { id, expire_ms } => {
-        let mut pipe = redis::pipe();
-        pipe.cmd("PEXPIRE").arg(session_key(&self.prefix, &id)).arg(expire_ms).ignore();
-        link.query::<()>(&pipe).await?;
+        let hash = session_key(&self.prefix, &id);
+        link.invoke::<i64>(self.scripts.extend.key(&hash).arg(expire_ms).arg(REVOKED)).await?;
         Ok(Outcome::Done)
       }
     }

@@ -117,6 +117,21 @@ describeWithRedis('RedisStore', function () {
       assert.strictEqual(redis.cli('EXISTS', 'delall:{session:d}'), '0')
     })
 
+    it('revoke (destroy) leaves a tombstone hash that keeps the session\'s remaining expiry, and writes to it are dropped', async () => {
+      store = RedisStore({ url: redis.url, prefix: 'revoke:' })
+      const s = api(store)
+      await s.set('session:r', 'k', 1, 60000)
+      await new Promise((resolve, reject) => store.revoke('session:r', (err) => (err ? reject(err) : resolve())))
+      assert.deepStrictEqual(redis.cli('HKEYS', 'revoke:{session:r}').split('\n'), ['\u0000revoked'])
+      const ttl = Number(redis.cli('PTTL', 'revoke:{session:r}'))
+      assert.ok(ttl > 55000 && ttl <= 60000, `the tombstone lasts as long as the session had left: ${ttl}`)
+      await s.set('session:r', 'late', 2, HOUR)
+      assert.strictEqual(redis.cli('HEXISTS', 'revoke:{session:r}', 'late'), '0', 'the late write was dropped')
+      assert.ok(Number(redis.cli('PTTL', 'revoke:{session:r}')) <= 60000, 'and did not extend the tombstone')
+      assert.strictEqual(await s.get('session:r', 'k'), undefined)
+      assert.deepStrictEqual(await s.getAll('session:r'), {})
+    })
+
     it('in a cluster, the session id is the hash tag: the hash lives in the slot of {<id>}', async () => {
       store = RedisStore({ cluster: cluster.urls, prefix: 'c:' })
       for (let i = 0; i < 20; i++) await api(store).set(`session:slot${i}`, 'k', i)

@@ -63,6 +63,11 @@ impl JsLevelStore {
   }
 
   #[napi]
+  pub fn revoke(&self, ticket: u32, id: String) -> bool {
+    self.submit(ticket, Op::Revoke { id })
+  }
+
+  #[napi]
   pub fn extend(&self, ticket: u32, id: String, expire_ms: f64) -> bool {
     self.submit(ticket, Op::Extend { id, expire_ms: millis(expire_ms) })
   }

@@ -49,6 +49,11 @@ impl JsMemoryStore {
   }
 
   #[napi]
+  pub fn revoke(&mut self, id: String) {
+    self.inner.revoke(&id, Instant::now());
+  }
+
+  #[napi]
   pub fn extend(&mut self, id: String) {
     self.inner.extend(&id, Instant::now());
   }

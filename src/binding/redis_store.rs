@@ -103,6 +103,11 @@ impl JsRedisStore {
   }
 
   #[napi]
+  pub fn revoke(&self, ticket: u32, id: String) -> bool {
+    self.submit(ticket, Op::Revoke { id })
+  }
+
+  #[napi]
   pub fn extend(&self, ticket: u32, id: String, expire_ms: f64) -> bool {
     self.submit(ticket, Op::Extend { id, expire_ms: millis(expire_ms) })
   }
