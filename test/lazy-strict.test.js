@@ -8,6 +8,7 @@ const Keygrip = require('keygrip')
 const genericSession = require('..')
 const { startServer, createClient, rawGet } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/every-store')
+const { sessionApp } = require('./helpers/session-app')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
 
 // The real store, with every call it receives recorded by name.
@@ -21,37 +22,13 @@ function recording (store) {
   return { store: spy, calls }
 }
 
-// /read answers the whole session; /set/<k>/<v> writes one key; /destroy destroys it.
-function appOn (filter) {
-  return (req, res) => filter(req, res, async () => {
-    const send = (value) => res.end(JSON.stringify(value === undefined ? null : value))
-    let m
-    try {
-      // (strict: the id is final once the first store step has run)
-      if (req.url === '/read') {
-        const data = await req.session.getAll()
-        return send({ id: req.session.id, data })
-      }
-      if ((m = req.url.match(/^\/set\/([^/]+)\/(.+)$/))) {
-        await req.session.set(m[1], m[2])
-        return send({ id: req.session.id })
-      }
-      if (req.url === '/destroy') return send(await req.session.destroy())
-      send('?')
-    } catch (err) {
-      res.statusCode = 500
-      send({ error: err.message })
-    }
-  })
-}
-
 const randomToken = () => require('crypto').randomBytes(30).toString('base64')
 
 describe('lazy: true', () => {
   forEveryStore((makeStore) => {
     it('a visit that only reads sends no cookie and writes nothing to the store', async () => {
       const { store, calls } = recording(makeStore())
-      const server = await startServer(appOn(genericSession.filter(store, { lazy: true })))
+      const server = await startServer(sessionApp(genericSession.filter(store, { lazy: true })))
       try {
         const { body, setCookies } = await rawGet(server.url + '/read')
         assert.deepStrictEqual(body.data, {})
@@ -63,7 +40,7 @@ describe('lazy: true', () => {
     })
 
     it('the first write sends the cookie and stores; the session then goes on as usual', async () => {
-      const server = await startServer(appOn(genericSession.filter(makeStore(), { lazy: true, keys: ['k'] })))
+      const server = await startServer(sessionApp(genericSession.filter(makeStore(), { lazy: true, keys: ['k'] })))
       try {
         const client = createClient(server.url)
         await client.get('/read')
@@ -96,7 +73,7 @@ describe('strict: true', () => {
     for (const keys of [undefined, ['server key']]) {
       const how = keys ? 'a validly signed token the store does not know' : 'a made-up token'
       it(`replaces ${how} with a fresh one`, async () => {
-        const server = await startServer(appOn(genericSession.filter(makeStore(), { strict: true, keys })))
+        const server = await startServer(sessionApp(genericSession.filter(makeStore(), { strict: true, keys })))
         try {
           const token = randomToken()
           const cookie = keys ? `s=${token}; s.sig=${new Keygrip(keys).sign('s=' + token)}` : `s=${token}`
@@ -115,7 +92,7 @@ describe('strict: true', () => {
     }
 
     it('keeps a token the store knows', async () => {
-      const server = await startServer(appOn(genericSession.filter(makeStore(), { strict: true })))
+      const server = await startServer(sessionApp(genericSession.filter(makeStore(), { strict: true })))
       try {
         const client = createClient(server.url)
         const { body: first } = await client.get('/set/name/Ada')
@@ -128,7 +105,7 @@ describe('strict: true', () => {
     })
 
     it('a destroyed session\'s token is not revived by the old cookie', async () => {
-      const server = await startServer(appOn(genericSession.filter(makeStore(), { strict: true })))
+      const server = await startServer(sessionApp(genericSession.filter(makeStore(), { strict: true })))
       try {
         const client = createClient(server.url)
         await client.get('/set/name/Ada')
@@ -142,7 +119,7 @@ describe('strict: true', () => {
     })
 
     it('with lazy: an unknown token becomes a new unsaved session (no cookie until a write)', async () => {
-      const server = await startServer(appOn(genericSession.filter(makeStore(), { strict: true, lazy: true })))
+      const server = await startServer(sessionApp(genericSession.filter(makeStore(), { strict: true, lazy: true })))
       try {
         const cookie = `s=${randomToken()}`
         const { body, setCookies } = await rawGet(server.url + '/read', { cookie })

@@ -8,43 +8,17 @@ const assert = require('assert')
 const genericSession = require('..')
 const { startServer, createClient } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/every-store')
+const { sessionApp, sleep } = require('./helpers/session-app')
+const { api } = require('./helpers/store-promises')
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const LIFETIME_S = 0.6
-
-function appOn (filter) {
-  return (req, res) => filter(req, res, async () => {
-    const send = (value) => res.end(JSON.stringify(value === undefined ? null : value))
-    let m
-    try {
-      if (req.url === '/read') {
-        const data = await req.session.getAll()
-        return send({ id: req.session.id, data })
-      }
-      if ((m = req.url.match(/^\/set\/([^/]+)\/(.+)$/))) {
-        await req.session.set(m[1], m[2])
-        return send({ id: req.session.id })
-      }
-      if (req.url === '/login') {
-        await req.session.regenerate()
-        return send({ id: req.session.id })
-      }
-      send('?')
-    } catch (err) {
-      res.statusCode = 500
-      send({ error: err.message })
-    }
-  })
-}
-
-const storeGetAll = (store, id) => new Promise((resolve, reject) => store.getAll(id, 60000, (err, data) => (err ? reject(err) : resolve(data))))
 
 describe('maxLifetime', () => {
   forEveryStore((makeStore) => {
     let server, store
     async function start (options) {
       store = makeStore()
-      server = await startServer(appOn(genericSession.filter(store, { maxLifetime: LIFETIME_S, ...options })))
+      server = await startServer(sessionApp(genericSession.filter(store, { maxLifetime: LIFETIME_S, ...options })))
       return createClient(server.url)
     }
     afterEach(async () => { if (server) await server.close(); server = null })
@@ -64,7 +38,7 @@ describe('maxLifetime', () => {
       const { body: after } = await client.get('/read')
       assert.notStrictEqual(after.id, first.id, 'a new session')
       assert.deepStrictEqual(after.data, {})
-      assert.deepStrictEqual(await storeGetAll(store, first.id), {}, 'the old session is gone from the store')
+      assert.deepStrictEqual(await api(store).getAll(first.id), {}, 'the old session is gone from the store')
     })
 
     it('regenerate() keeps the creation time: logging in does not extend the lifetime', async () => {
@@ -72,21 +46,21 @@ describe('maxLifetime', () => {
       const { body: first } = await client.get('/set/name/Ada')
       await sleep(LIFETIME_S * 500)
       const { body: login } = await client.get('/login')
-      assert.notStrictEqual(login.id, first.id)
+      assert.notStrictEqual(login.after, first.id)
       assert.deepStrictEqual((await client.get('/read')).body.data, { name: 'Ada' })
       await sleep(LIFETIME_S * 500 + 200)
       const { body: after } = await client.get('/read')
-      assert.notStrictEqual(after.id, login.id)
+      assert.notStrictEqual(after.id, login.after)
       assert.deepStrictEqual(after.data, {})
     })
 
     it('a session made before maxLifetime was set starts its clock at its next visit', async () => {
       store = makeStore()
-      const plain = await startServer(appOn(genericSession.filter(store)))
+      const plain = await startServer(sessionApp(genericSession.filter(store)))
       const before = createClient(plain.url)
       const { body: first } = await before.get('/set/name/Ada')
       await plain.close()
-      server = await startServer(appOn(genericSession.filter(store, { maxLifetime: LIFETIME_S })))
+      server = await startServer(sessionApp(genericSession.filter(store, { maxLifetime: LIFETIME_S })))
       const client = createClient(server.url, before.jar)
       await sleep(LIFETIME_S * 1000 + 100) // older than maxLifetime, but it has no creation record
       const { body } = await client.get('/read')

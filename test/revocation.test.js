@@ -9,43 +9,14 @@ const assert = require('assert')
 const genericSession = require('..')
 const { startServer, createClient, rawGet } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/every-store')
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-// /slow-set/<k>/<v>: reads the session, waits 300 ms (a slow upstream call, say), then writes.
-// /destroy, /read and /set/<k>/<v> as named.
-function appOn (filter) {
-  return (req, res) => filter(req, res, async () => {
-    const send = (value) => res.end(JSON.stringify(value === undefined ? null : value))
-    let m
-    try {
-      if ((m = req.url.match(/^\/slow-set\/([^/]+)\/(.+)$/))) {
-        await req.session.getAll()
-        await sleep(300)
-        await req.session.set(m[1], m[2])
-        return send({ id: req.session.id })
-      }
-      if ((m = req.url.match(/^\/set\/([^/]+)\/(.+)$/))) return send(await req.session.set(m[1], m[2]))
-      if (req.url === '/destroy') return send(await req.session.destroy())
-      if (req.url === '/read') {
-        const data = await req.session.getAll()
-        return send({ id: req.session.id, data })
-      }
-      send('?')
-    } catch (err) {
-      res.statusCode = 500
-      send({ error: err.message })
-    }
-  })
-}
-
-const storeGetAll = (store, id) => new Promise((resolve, reject) => store.getAll(id, 60000, (err, data) => (err ? reject(err) : resolve(data))))
+const { sessionApp, sleep } = require('./helpers/session-app')
+const { api } = require('./helpers/store-promises')
 
 describe('destroy() against a write in flight', () => {
   forEveryStore((makeStore) => {
     it('a slow write that lands after destroy does not bring the session back', async () => {
       const store = makeStore()
-      const server = await startServer(appOn(genericSession.filter(store)))
+      const server = await startServer(sessionApp(genericSession.filter(store)))
       try {
         const client = createClient(server.url)
         await client.get('/set/user/alice')
@@ -60,7 +31,7 @@ describe('destroy() against a write in flight', () => {
         const { body: late } = await slow
         assert.strictEqual(late.id, id, 'A wrote to the destroyed session, after the destroy')
 
-        const after = await storeGetAll(store, id)
+        const after = await api(store).getAll(id)
         const stale = await rawGet(server.url + '/read', { cookie })
         if (typeof store.revoke === 'function') {
           assert.deepStrictEqual(after, {}, 'the store holds nothing for the destroyed session')
