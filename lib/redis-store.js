@@ -45,7 +45,8 @@ function RedisStore (options) {
     _core: { value: core },
     _tickets: { value: tickets },
     _maxPending: { value: settings.maxPending },
-    _closed: { value: false, writable: true }
+    _closed: { value: false, writable: true },
+    _flushing: { value: false, writable: true }
   })
 }
 
@@ -72,6 +73,17 @@ RedisStore.prototype._submit = function _submit (callback, send) {
       `RedisStore: ${this._maxPending} operations are already waiting for Redis (maxPending); is Redis slow or down?`))
   }
   this._tickets.issue(callback, send, closedError)
+  // Operations wait natively until the end of this turn of the event loop, then start together:
+  // the many requests a busy server reads in one turn cost one wake of the Redis thread.
+  if (!this._flushing) {
+    this._flushing = true
+    setImmediate(flush, this)
+  }
+}
+
+function flush (store) {
+  store._flushing = false
+  store._core.flush()
 }
 
 function closedError () {

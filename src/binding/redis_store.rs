@@ -1,3 +1,4 @@
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use tokio::runtime::Runtime;
 
 use crate::completion::{encode, Completion, Outcome};
 use crate::outbox::Outbox;
-use crate::redis_store::{Config, Engine, Op};
+use crate::redis_store::{Config, Engine, Job, Op};
 
 /// Connection settings, as `lib/redis-store.js` has checked them.
 #[napi(object)]
@@ -34,9 +35,13 @@ pub struct JsRedisStore {
 }
 
 struct Running {
-  runtime: Runtime,
+  runtime: Arc<Runtime>,
+  /// The thread that drives the runtime, and what tells it to stop.
+  driver: (std::thread::JoinHandle<()>, tokio::sync::oneshot::Sender<()>),
   engine: Arc<Engine>,
   outbox: Arc<Outbox>,
+  /// Operations called since the last `flush` (only the JavaScript thread touches it).
+  inbox: RefCell<Vec<Job>>,
 }
 
 #[napi]
@@ -45,9 +50,12 @@ impl JsRedisStore {
   /// here. Throws only for settings the redis crate cannot read.
   #[napi(constructor)]
   pub fn new(options: RedisCoreOptions, deliver: Function<String, ()>) -> Result<Self> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-      .worker_threads(1)
-      .thread_name("generic-session-redis")
+    // A current-thread runtime on a thread of its own rather than a one-worker multi-thread one:
+    // the multi-thread scheduler runs a task woken by the running one next (its LIFO slot), so
+    // the connection's writer ran after every operation and each command went out in a write of
+    // its own; here the operations of a batch all queue their commands first, and one write sends
+    // them.
+    let runtime = tokio::runtime::Builder::new_current_thread()
       .enable_all()
       .build()
       .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
@@ -71,10 +79,32 @@ impl JsRedisStore {
       .weak::<true>()
       .callee_handled::<false>()
       .build_callback(|call| Ok(encode(&call.value.take())))?;
-    let outbox = Outbox::new(Box::new(move |outbox| {
-      deliver.call(outbox, ThreadsafeFunctionCallMode::NonBlocking);
+    let deliver = Arc::new(deliver);
+    let outbox = Outbox::new(Box::new(move |outbox| match tokio::runtime::Handle::try_current() {
+      // On the runtime's thread: cross once the tasks already queued have run. They are often
+      // operations whose answers came in the same read from Redis, and they then cross together
+      // instead of one crossing each.
+      Ok(runtime) => {
+        let deliver = deliver.clone();
+        runtime.spawn(async move {
+          deliver.call(outbox, ThreadsafeFunctionCallMode::NonBlocking);
+        });
+      }
+      // close(), from its own thread.
+      Err(_) => {
+        deliver.call(outbox, ThreadsafeFunctionCallMode::NonBlocking);
+      }
     }));
-    Ok(JsRedisStore { running: Some(Running { runtime, engine: Arc::new(engine), outbox }) })
+    let runtime = Arc::new(runtime);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let driving = runtime.clone();
+    let thread = std::thread::Builder::new()
+      .name("generic-session-redis".into())
+      .spawn(move || {
+        let _ = driving.block_on(stopped);
+      })
+      .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
+    Ok(JsRedisStore { running: Some(Running { runtime, driver: (thread, stop), engine: Arc::new(engine), outbox, inbox: RefCell::default() }) })
   }
 
   #[napi]
@@ -112,17 +142,36 @@ impl JsRedisStore {
     self.submit(ticket, Op::Extend { id, expire_ms: millis(expire_ms) })
   }
 
+  /// Starts every operation called since the last flush. lib/redis-store.js calls it once per
+  /// turn of the event loop that called any: the runtime's thread then wakes once for all the
+  /// requests of that turn, and their commands reach Redis in as few writes.
+  #[napi]
+  pub fn flush(&self) {
+    let Some(running) = &self.running else {
+      return;
+    };
+    let jobs = running.inbox.take();
+    if !jobs.is_empty() {
+      running.engine.start(running.runtime.handle(), jobs, &running.outbox);
+    }
+  }
+
   /// Drops the connections and stops the runtime, then answers `ticket`. lib/redis-store.js calls
   /// it once nothing is pending, so no operation is cut off.
   #[napi]
   pub fn close(&mut self, ticket: u32) -> bool {
-    let Some(Running { runtime, engine, outbox }) = self.running.take() else {
+    let Some(Running { runtime, driver: (thread, stop), engine, outbox, .. }) = self.running.take() else {
       return false;
     };
     // Not on the JavaScript thread: stopping a runtime waits for its threads.
     std::thread::spawn(move || {
       drop(engine);
-      runtime.shutdown_timeout(Duration::from_secs(1));
+      let _ = stop.send(());
+      let _ = thread.join();
+      // The driving thread has let go of its clone, so this is the last one.
+      if let Ok(runtime) = Arc::try_unwrap(runtime) {
+        runtime.shutdown_timeout(Duration::from_secs(1));
+      }
       outbox.push(Completion { ticket, outcome: Outcome::Done });
     });
     true
@@ -130,12 +179,13 @@ impl JsRedisStore {
 }
 
 impl JsRedisStore {
-  /// `false` after close: the caller answers with the closed error.
+  /// Queues the operation for the next `flush`; `false` after close: the caller answers with
+  /// the closed error.
   fn submit(&self, ticket: u32, op: Op) -> bool {
     let Some(running) = &self.running else {
       return false;
     };
-    running.engine.submit(running.runtime.handle(), ticket, op, &running.outbox);
+    running.inbox.borrow_mut().push(running.engine.job(ticket, op));
     true
   }
 }
