@@ -1,7 +1,8 @@
 'use strict'
 
-// The servers compared by the HTTP benchmark. Each makes a plain node http request handler that
-// does the same work per request: read `count` from the session, then store count + 1.
+// The servers compared by the HTTP benchmark. Each makes a plain node http request handler (or a
+// promise of one) that does the same work per request: read `count` from the session, then store
+// count + 1. A factory runs only in its server process (bench/server-process.js).
 
 const SECRET = 'bench secret key'
 
@@ -15,8 +16,8 @@ const contenders = {
   // does): bare http plus Set-Cookie values of the same size, with no session work at all.
   'bare http + Set-Cookie': ({ signed }) => {
     const expires = new Date(Date.now() + 1209600 * 1000).toUTCString()
-    const lines = [`s=${'x'.repeat(40)}; path=/; expires=${expires}; httponly`]
-    if (signed) lines.push(`s.sig=${'x'.repeat(27)}; path=/; expires=${expires}; httponly`)
+    const lines = [`s=${'x'.repeat(40)}; path=/; expires=${expires}; samesite=lax; httponly`]
+    if (signed) lines.push(`s.sig=${'x'.repeat(27)}; path=/; expires=${expires}; samesite=lax; httponly`)
     return (req, res) => {
       res.setHeader('Set-Cookie', lines)
       res.end('0')
@@ -52,16 +53,53 @@ const contenders = {
   },
 
   // express-session as plain middleware on node http, its default MemoryStore. It always signs.
-  'express-session': ({ signed }) => {
-    if (!signed) return null
+  'express-session': signedOnly(() => {
     const session = require('express-session')
-    const middleware = session({ secret: SECRET, resave: false, saveUninitialized: false })
-    return (req, res) => middleware(req, res, () => {
-      const n = req.session.count || 0
-      req.session.count = n + 1
-      res.end(String(n))
-    })
-  }
+    return expressCountUp(session({ secret: SECRET, resave: false, saveUninitialized: false }))
+  }),
+
+  // This package, RedisStore, on the redis-server the runner started (REDIS_URL).
+  'generic-session RedisStore': needsRedis(({ signed }) => {
+    const genericSession = require('..')
+    const store = genericSession.RedisStore({ url: process.env.REDIS_URL, prefix: `gs-bench:${process.pid}:` })
+    const filter = genericSession.filter(store, signed ? { keys: [SECRET] } : {})
+    return (req, res) => filter(req, res, () => countUp(req.session, res))
+  }),
+
+  // express-session with connect-redis 9 on a node-redis 5 client, the same redis-server. The
+  // client connects before the server listens (server-process.js awaits the factory).
+  'express-session + connect-redis': signedOnly(needsRedis(async () => {
+    const session = require('express-session')
+    const { RedisStore } = require('connect-redis')
+    const { createClient } = require('redis')
+    const client = createClient({ url: process.env.REDIS_URL })
+    client.on('error', (err) => console.error('connect-redis client:', err))
+    await client.connect()
+    const store = new RedisStore({ client, prefix: `cr-bench:${process.pid}:` })
+    return expressCountUp(session({ store, secret: SECRET, resave: false, saveUninitialized: false }))
+  }))
+}
+
+// Marks a contender that only runs with signed cookies (express-session always signs).
+function signedOnly (factory) {
+  factory.signedOnly = true
+  return factory
+}
+
+// Marks a contender that needs the runner's redis-server (REDIS_URL).
+function needsRedis (factory) {
+  factory.needsRedis = true
+  return factory
+}
+
+// The count-up work, express-session style: the session is an object loaded before the handler.
+function expressCountUp (middleware) {
+  return (req, res) => middleware(req, res, (err) => {
+    if (err) return fail(res, err)
+    const n = req.session.count || 0
+    req.session.count = n + 1
+    res.end(String(n))
+  })
 }
 
 // A database directory for this server process, removed when it exits.

@@ -6,22 +6,34 @@
 // Modes: `reused`, 1000 sessions created first and reused round-robin; `new`, no cookie, so a
 // new session every request. Each with unsigned and signed cookies. Results are ratios to bare
 // node http measured in the same run, which is what survives a noisy machine.
+//
+// Redis contenders use the runner's own redis-server (bench/redis-server.js), passed to the
+// server processes as REDIS_URL and emptied (FLUSHALL) before every measurement. Each row also
+// carries CPU time per request in its best round: the server process's, redis-server's (Redis
+// contenders only) and this process's (the client, autocannon).
 
 const { fork } = require('child_process')
 const path = require('path')
 const autocannon = require('autocannon')
 const contenders = require('./contenders')
+const { startRedis, SKIPPED } = require('./redis-server')
 
 const SESSIONS = 1000
 const CONNECTIONS = 10
 
-async function startServer (name, signed) {
-  const child = fork(path.join(__dirname, 'server-process.js'), [name, signed ? '1' : '0'], { stdio: 'inherit' })
+async function startServer (name, signed, redis) {
+  const env = redis ? { ...process.env, REDIS_URL: redis.url } : process.env
+  const child = fork(path.join(__dirname, 'server-process.js'), [name, signed ? '1' : '0'], { stdio: 'inherit', env })
   const { port } = await new Promise((resolve, reject) => {
     child.once('message', resolve)
     child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)))
   })
-  return { url: `http://127.0.0.1:${port}`, stop: () => { child.removeAllListeners('exit'); child.kill() } }
+  // The server process's CPU time so far, in microseconds.
+  const cpuMicros = () => new Promise((resolve) => {
+    child.once('message', ({ cpu }) => resolve(cpu.user + cpu.system))
+    child.send({ cpu: true })
+  })
+  return { url: `http://127.0.0.1:${port}`, cpuMicros, stop: () => { child.removeAllListeners('exit'); child.kill() } }
 }
 
 // Makes SESSIONS sessions (each one request without a cookie) and returns their Cookie headers.
@@ -52,48 +64,85 @@ function load (url, seconds, cookies) {
     autocannon({ url, connections: CONNECTIONS, duration: seconds, requests }, (err, result) => {
       if (err) return reject(err)
       if (result.non2xx || result.errors) return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`))
-      resolve(result.requests.average)
+      resolve({ rps: result.requests.average, total: result.requests.total })
     })
   })
 }
 
-// One measurement: req/s of `name` in `mode`.
-async function measure (name, mode, signed, seconds) {
-  const server = await startServer(name, signed)
+// One measurement: req/s of `name` in `mode`, and CPU microseconds per request (server, redis).
+async function measure (name, mode, signed, seconds, redis) {
+  if (redis) await redis.flushAll()
+  const server = await startServer(name, signed, redis)
   try {
     const cookies = mode === 'reused' ? await makeSessions(server.url, name, signed) : undefined
     await load(server.url, 1, cookies) // warm-up: JIT, connection pools
-    return await load(server.url, seconds, cookies)
+    const cpu = async () => [await server.cpuMicros(), redis ? await redis.cpuMicros() : 0, clientMicros()]
+    const before = await cpu()
+    const { rps, total } = await load(server.url, seconds, cookies)
+    const after = await cpu()
+    const [serverCpu, redisCpu, clientCpu] = after.map((value, i) => (value - before[i]) / total)
+    return { rps, serverCpu, redisCpu, clientCpu }
   } finally {
     server.stop()
   }
 }
 
-// Runs every contender in every mode; `only` limits the contenders by name.
-async function runHttp ({ seconds = 5, rounds = 1, only = process.env.BENCH_ONLY && process.env.BENCH_ONLY.split(',') } = {}) {
-  const names = Object.keys(contenders).filter((name) => !only || name === 'bare http' || only.some((o) => name.includes(o)))
+// This process's CPU time so far (autocannon's, mostly), in microseconds.
+function clientMicros () {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+function parseOnly (value = process.env.BENCH_ONLY) {
+  return value ? value.split(',').map((o) => o.trim()).filter(Boolean) : undefined
+}
+
+// Runs every contender in every mode; `only` (BENCH_ONLY, comma-separated) limits the contenders
+// to those whose name contains one of its parts (bare http, the reference, always runs). `redis`
+// is a started redis-server (bench/redis-server.js); without one the Redis contenders are skipped.
+async function runHttp ({ seconds = 5, rounds = 1, only = parseOnly(), redis } = {}) {
+  let names = Object.keys(contenders).filter((name) => !only || name === 'bare http' || only.some((o) => name.includes(o)))
+  if (!redis && names.some((name) => contenders[name].needsRedis)) {
+    console.log(SKIPPED)
+    console.error(SKIPPED)
+    names = names.filter((name) => !contenders[name].needsRedis)
+  }
   const rows = []
   for (const mode of ['reused', 'new']) {
     for (const signed of [false, true]) {
       const best = {}
       for (let round = 0; round < rounds; round++) {
         for (const name of names) {
-          if (!contenders[name]({ signed })) continue
-          const rps = await measure(name, mode, signed, seconds)
-          best[name] = Math.max(best[name] || 0, rps)
+          if (!signed && contenders[name].signedOnly) continue
+          const result = await measure(name, mode, signed, seconds, contenders[name].needsRedis ? redis : undefined)
+          if (!best[name] || result.rps > best[name].rps) best[name] = result
         }
       }
       for (const name of Object.keys(best)) {
-        rows.push({ mode, signed, name, rps: Math.round(best[name]), ratio: best[name] / best['bare http'] })
+        const { rps, serverCpu, redisCpu, clientCpu } = best[name]
+        rows.push({
+          mode, signed, name, rps: Math.round(rps), ratio: rps / best['bare http'].rps,
+          serverCpu, redisCpu: contenders[name].needsRedis ? redisCpu : undefined, clientCpu
+        })
       }
     }
   }
   return rows
 }
 
-module.exports = { runHttp }
+module.exports = { runHttp, parseOnly }
 
 if (require.main === module) {
-  runHttp({ seconds: Number(process.env.BENCH_SECONDS || 5), rounds: Number(process.env.BENCH_ROUNDS || 3) })
-    .then((rows) => console.table(rows.map((row) => ({ ...row, ratio: row.ratio.toFixed(2) }))))
+  (async () => {
+    const redis = await startRedis()
+    try {
+      const rows = await runHttp({ seconds: Number(process.env.BENCH_SECONDS || 5), rounds: Number(process.env.BENCH_ROUNDS || 3), redis })
+      console.table(rows.map((row) => ({ ...row, ratio: row.ratio.toFixed(2) })))
+    } finally {
+      if (redis) await redis.stop()
+    }
+  })().catch((err) => {
+    console.error(err)
+    process.exitCode = 1
+  })
 }
