@@ -20,6 +20,7 @@ pub mod level_thread;
 pub mod outbox;
 pub mod redis_keys;
 pub mod redis_store;
+pub mod runtime_thread;
 pub mod memory_store;
 pub mod session_cookie;
 pub mod session_lanes;

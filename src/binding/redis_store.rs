@@ -7,11 +7,11 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
 use super::millis;
-use tokio::runtime::Runtime;
 
 use crate::completion::{encode, Completion, Outcome};
 use crate::outbox::Outbox;
 use crate::redis_store::{Config, Engine, Job, Op};
+use crate::runtime_thread::RuntimeThread;
 
 /// Connection settings, as `lib/redis-store.js` has checked them.
 #[napi(object)]
@@ -35,9 +35,7 @@ pub struct JsRedisStore {
 }
 
 struct Running {
-  runtime: Arc<Runtime>,
-  /// The thread that drives the runtime, and what tells it to stop.
-  driver: (std::thread::JoinHandle<()>, tokio::sync::oneshot::Sender<()>),
+  runtime: RuntimeThread,
   engine: Arc<Engine>,
   outbox: Arc<Outbox>,
   /// Operations called since the last `flush` (only the JavaScript thread touches it).
@@ -50,15 +48,7 @@ impl JsRedisStore {
   /// here. Throws only for settings the redis crate cannot read.
   #[napi(constructor)]
   pub fn new(options: RedisCoreOptions, deliver: Function<String, ()>) -> Result<Self> {
-    // A current-thread runtime on a thread of its own rather than a one-worker multi-thread one:
-    // the multi-thread scheduler runs a task woken by the running one next (its LIFO slot), so
-    // the connection's writer ran after every operation and each command went out in a write of
-    // its own; here the operations of a batch all queue their commands first, and one write sends
-    // them.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-      .enable_all()
-      .build()
-      .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
+    let runtime = RuntimeThread::start("generic-session-redis").map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
     let config = Config {
       urls: options.urls,
       cluster: options.cluster,
@@ -68,7 +58,7 @@ impl JsRedisStore {
       label: options.label,
     };
     let engine = {
-      let _context = runtime.enter();
+      let _context = runtime.handle().enter();
       Engine::connect(config).map_err(|message| Error::new(Status::InvalidArg, message))?
     };
     // The crossing takes whatever is queued when it runs, not when it was asked for. Weak: an idle
@@ -95,16 +85,7 @@ impl JsRedisStore {
         deliver.call(outbox, ThreadsafeFunctionCallMode::NonBlocking);
       }
     }));
-    let runtime = Arc::new(runtime);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let driving = runtime.clone();
-    let thread = std::thread::Builder::new()
-      .name("generic-session-redis".into())
-      .spawn(move || {
-        let _ = driving.block_on(stopped);
-      })
-      .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
-    Ok(JsRedisStore { running: Some(Running { runtime, driver: (thread, stop), engine: Arc::new(engine), outbox, inbox: RefCell::default() }) })
+    Ok(JsRedisStore { running: Some(Running { runtime, engine: Arc::new(engine), outbox, inbox: RefCell::default() }) })
   }
 
   #[napi]
@@ -160,18 +141,13 @@ impl JsRedisStore {
   /// it once nothing is pending, so no operation is cut off.
   #[napi]
   pub fn close(&mut self, ticket: u32) -> bool {
-    let Some(Running { runtime, driver: (thread, stop), engine, outbox, .. }) = self.running.take() else {
+    let Some(Running { runtime, engine, outbox, .. }) = self.running.take() else {
       return false;
     };
     // Not on the JavaScript thread: stopping a runtime waits for its threads.
     std::thread::spawn(move || {
       drop(engine);
-      let _ = stop.send(());
-      let _ = thread.join();
-      // The driving thread has let go of its clone, so this is the last one.
-      if let Ok(runtime) = Arc::try_unwrap(runtime) {
-        runtime.shutdown_timeout(Duration::from_secs(1));
-      }
+      runtime.stop();
       outbox.push(Completion { ticket, outcome: Outcome::Done });
     });
     true
