@@ -22,6 +22,7 @@
 
 const { levelDbAdapter } = require('./level-db-adapter')
 const { noop } = require('./pending')
+const { expireMs, setAsJson } = require('./store-values')
 
 const PREFIX = '!session!'
 const DATA = PREFIX + 'd'
@@ -37,8 +38,6 @@ const MAX_EXPIRY = Number.MAX_SAFE_INTEGER
 // by another at once.
 const EXPIRY_SLACK_DIVISOR = 100
 const SWEEP_BATCH = 1000
-const DEFAULT_EXPIRE_MS = 1000 * 60 * 60 * 24 * 7 * 2 // 2 weeks, when a caller passes none
-const DEFAULT_SWEEP_INTERVAL_MS = 60 * 1000
 const MAX_TIMER_MS = 0x7fffffff // setTimeout fires at once past this
 
 // --- keys ---
@@ -284,7 +283,7 @@ class LevelDbStore {
   #busy = 0 // operations not yet called back, and a running sweep
   #idleWaiters = []
 
-  constructor ({ db, sync = false, sweepInterval = DEFAULT_SWEEP_INTERVAL_MS }) {
+  constructor ({ db, sync, sweepInterval }) {
     this.#db = levelDbAdapter(db, { sync })
     this.#queues = queuesFor(db)
     this.#sweepInterval = sweepInterval
@@ -304,20 +303,12 @@ class LevelDbStore {
     this.#submit(callback, id, () => readAll(this.#db, id, expireMs(expire)))
   }
 
-  // As the native store: JSON.stringify(value); a value JSON cannot carry is refused with its
-  // TypeError and nothing changes; one JSON leaves out of objects (undefined, a function) removes
-  // the key.
   set (id, key, value, expire, callback = noop) {
-    let json
-    try {
-      json = JSON.stringify(value)
-    } catch (err) {
-      return process.nextTick(callback, err)
-    }
-    if (json === undefined) return this.del(id, key, expire, callback)
-    id = String(id)
-    key = String(key)
-    this.#submit(callback, id, () => writeValue(this.#db, id, key, json, expireMs(expire)))
+    setAsJson(this, id, key, value, expire, callback, (json) => {
+      id = String(id)
+      key = String(key)
+      this.#submit(callback, id, () => writeValue(this.#db, id, key, json, expireMs(expire)))
+    })
   }
 
   del (id, key, expire, callback = noop) {
@@ -417,10 +408,6 @@ function asError (err) {
 
 function closedError () {
   return new Error('LevelStore is closed')
-}
-
-function expireMs (expire) {
-  return typeof expire === 'number' && expire > 0 ? expire : DEFAULT_EXPIRE_MS
 }
 
 module.exports = LevelDbStore

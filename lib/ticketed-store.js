@@ -5,8 +5,7 @@
 // and `_submit(callback, send)`; values cross as JSON text both ways.
 
 const { noop } = require('./pending')
-
-const DEFAULT_EXPIRE_MS = 1000 * 60 * 60 * 24 * 7 * 2 // 2 weeks, when a caller passes none
+const { expireMs, setAsJson } = require('./store-values')
 
 const ticketedStoreMethods = {
   get (id, key, expire, callback) {
@@ -17,17 +16,9 @@ const ticketedStoreMethods = {
     this._submit(callback, (ticket) => this._core.getAll(ticket, id, expireMs(expire)))
   },
 
-  // As MemoryStore: JSON.stringify(value); a value JSON cannot carry is refused with its TypeError
-  // and nothing changes; one JSON leaves out of objects (undefined, a function) removes the key.
   set (id, key, value, expire, callback = noop) {
-    let json
-    try {
-      json = JSON.stringify(value)
-    } catch (err) {
-      return process.nextTick(callback, err)
-    }
-    if (json === undefined) return this.del(id, key, expire, callback)
-    this._submit(callback, (ticket) => this._core.set(ticket, id, String(key), json, expireMs(expire)))
+    setAsJson(this, id, key, value, expire, callback, (json) =>
+      this._submit(callback, (ticket) => this._core.set(ticket, id, String(key), json, expireMs(expire))))
   },
 
   del (id, key, expire, callback = noop) {
@@ -46,10 +37,6 @@ const ticketedStoreMethods = {
   extend (id, expire, callback = noop) {
     this._submit(callback, (ticket) => this._core.extend(ticket, id, expireMs(expire)))
   }
-}
-
-function expireMs (expire) {
-  return typeof expire === 'number' && expire > 0 ? expire : DEFAULT_EXPIRE_MS
 }
 
 module.exports = { ticketedStoreMethods }
