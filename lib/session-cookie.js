@@ -96,16 +96,17 @@ function managedCookie ({ cookieName, expireMs, keys, attributes, secure }, cook
   if (attributes.priority !== undefined) fixed.priority = attributes.priority
   if (attributes.partitioned) fixed.partitioned = true
   if (secure !== 'auto') fixed.secure = secure
+  const optionsAt = (nowMs) => Object.assign({ expires: new Date(nowMs + expireMs) }, fixed)
   return {
     begin (req, res, nowMs) {
-      const opts = Object.assign({ expires: new Date(nowMs + expireMs) }, fixed)
+      const opts = optionsAt(nowMs)
       let token = cookies.get(cookieName, opts)
       if (typeof token !== 'string' || token === '') token = newToken()
       cookies.set(cookieName, token, opts)
       return token
     },
     start (req, res, nowMs) {
-      const opts = Object.assign({ expires: new Date(nowMs + expireMs) }, fixed)
+      const opts = optionsAt(nowMs)
       const token = cookies.get(cookieName, opts)
       if (typeof token !== 'string' || token === '') return { token: newToken(), fresh: true }
       cookies.set(cookieName, token, opts)
@@ -116,7 +117,7 @@ function managedCookie ({ cookieName, expireMs, keys, attributes, secure }, cook
     },
     newToken,
     write (req, res, token, nowMs) {
-      cookies.set(cookieName, token, Object.assign({ expires: new Date(nowMs + expireMs) }, fixed))
+      cookies.set(cookieName, token, optionsAt(nowMs))
     }
   }
 }

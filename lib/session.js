@@ -21,9 +21,9 @@ class Session {
   #lazy
   // lazy: a new session that has not been written yet (no cookie sent, nothing stored).
   #unsaved = false
-  #strictMode
-  // strict or maxLifetime: READY, UNCHECKED, or the steps waiting for the check.
-  #strict = READY
+  #strict
+  // strict or maxLifetime: READY, UNCHECKED, or the steps waiting for the check (#check).
+  #tokenCheck = READY
   // maxLifetime (ms) or null; the session's creation time, and whether it still has to be stored.
   #maxLifetimeMs
   #createdMs
@@ -43,7 +43,7 @@ class Session {
     this.#cookie = config.cookie
     this.#idPrefix = config.idPrefix
     this.#lazy = config.lazy
-    this.#strictMode = config.strict
+    this.#strict = config.strict
     this.#maxLifetimeMs = config.maxLifetimeMs
     if (config.lazy || config.strict || config.maxLifetimeMs !== null) {
       // start() writes the cookie for a carried token only; a new one is written here unless lazy.
@@ -51,7 +51,7 @@ class Session {
       this.token = token
       if (fresh && !config.lazy) config.cookie.write(req, res, token, nowMs)
       this.#unsaved = fresh && config.lazy
-      this.#strict = fresh ? READY : UNCHECKED
+      this.#tokenCheck = fresh ? READY : UNCHECKED
       if (fresh) this.#startClock(nowMs)
     } else {
       this.token = config.cookie.begin(req, res, nowMs)
@@ -191,24 +191,24 @@ class Session {
   // Runs a store step now or, for a strict session whose token is not checked yet, after the
   // check; `callback` is the step's own, for the check's failure.
   #whenReady (callback, step) {
-    if (this.#strict === READY) return step()
-    if (this.#strict === UNCHECKED) {
-      this.#strict = [step]
+    if (this.#tokenCheck === READY) return step()
+    if (this.#tokenCheck === UNCHECKED) {
+      this.#tokenCheck = [step]
       return this.#check()
     }
-    this.#strict.push(step)
+    this.#tokenCheck.push(step)
   }
 
   // The check before the first store step (strict, maxLifetime). strict: a token no store knows
   // (its session is empty) is replaced by a fresh one, so a token made up, planted or revoked never
   // becomes a session. maxLifetime: a session created longer ago than that is deleted and replaced,
   // an empty one is replaced too, and one with data but no creation time (made before maxLifetime
-  // was set) starts its clock now. A failed
-  // check lets the steps run: they reach the store themselves and report its error.
+  // was set) starts its clock now. A failed check lets the steps run: they reach the store
+  // themselves and report its error.
   #check () {
     this.#store.getAll(this.id, this.expireMs, (err, data) => {
-      const waiting = this.#strict
-      this.#strict = READY
+      const waiting = this.#tokenCheck
+      this.#tokenCheck = READY
       if (!err) this.#judge(data || {}, Date.now())
       for (const step of waiting) step()
     })
@@ -223,7 +223,7 @@ class Session {
     }
     // An empty session under maxLifetime may be one its store expired at the end of its lifetime:
     // its token is not used again.
-    if (!known && (this.#strictMode || this.#maxLifetimeMs !== null)) return this.#replaceToken(nowMs)
+    if (!known && (this.#strict || this.#maxLifetimeMs !== null)) return this.#replaceToken(nowMs)
     if (this.#maxLifetimeMs === null) return
     if (typeof created === 'number') {
       this.#createdMs = created
