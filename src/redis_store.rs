@@ -182,23 +182,23 @@ impl Engine {
   pub fn start(self: &Arc<Self>, runtime: &tokio::runtime::Handle, jobs: Vec<Job>, outbox: &Arc<Outbox>) {
     let engine = self.clone();
     let outbox = outbox.clone();
-    let inner = runtime.clone();
     runtime.spawn(async move {
       for job in jobs {
-        engine.enter(&inner, job, &outbox);
+        engine.enter(job, &outbox);
       }
     });
   }
 
-  fn enter(self: &Arc<Self>, runtime: &tokio::runtime::Handle, job: Job, outbox: &Arc<Outbox>) {
+  /// Runs on the runtime's thread (from `start`'s task).
+  fn enter(self: &Arc<Self>, job: Job, outbox: &Arc<Outbox>) {
     let lane = job.op.id().to_owned();
     let Some(first) = self.lanes.enter(&lane, job) else {
       return;
     };
     let engine = self.clone();
     let outbox = outbox.clone();
-    // Spawned from inside the runtime: onto the worker's own queue, no wake-up.
-    runtime.spawn(async move {
+    // Spawned from inside the runtime: onto its own queue, no wake-up.
+    tokio::spawn(async move {
       let mut next = Some(first);
       while let Some(Job { ticket, op, deadline }) = next {
         let outcome = engine.run(op, deadline).await;
