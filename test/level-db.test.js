@@ -13,7 +13,7 @@ const genericSession = require('..')
 const { kKeepsContract } = require('../lib/store-contract')
 const { describeStoreApi } = require('./helpers/store-suite')
 const { describeHttpFlow } = require('./helpers/http-flow-suite')
-const { HOUR, sleep, tempDir, removeDir, api, closeStore, closeQuietly } = require('./helpers/level')
+const { HOUR, sleep, tempDir, removeDir, api, touchEvery100ms, closeStore, closeQuietly } = require('./helpers/level')
 const { BACKENDS, MemoryLevel, isOpen, isOpening, entries, sessionRecords, rawGet, closeDb } = require('./helpers/level-db')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
 
@@ -237,19 +237,7 @@ for (const backend of BACKENDS) {
 
         it('sessions touched every 100 ms by get, getAll, set, del or extend survive 700 ms with expire 300 ms', async () => {
           const s = api(open())
-          const ids = ['by-get', 'by-getAll', 'by-set', 'by-del', 'by-extend', 'idle']
-          for (const id of ids) await s.set(id, 'k', id, 300)
-          const started = Date.now()
-          while (Date.now() - started < 700) {
-            await sleep(100)
-            await Promise.all([
-              s.get('by-get', 'k', 300),
-              s.getAll('by-getAll', 300),
-              s.set('by-set', 'tick', Date.now(), 300),
-              s.del('by-del', 'not-there', 300),
-              s.extend('by-extend', 300)
-            ])
-          }
+          await touchEvery100ms(s, 700, 300)
           assert.deepStrictEqual(await s.getAll('idle', 300), {}, 'untouched for 700 ms: gone')
           for (const id of ['by-get', 'by-getAll', 'by-del', 'by-extend']) assert.deepStrictEqual(await s.getAll(id, 300), { k: id }, id)
           assert.strictEqual(await s.get('by-set', 'k', 300), 'by-set')
@@ -431,15 +419,7 @@ for (const backend of BACKENDS) {
           const s = api(store)
           await s.set('id', 'k', 'v')
           assert.ok(!(await closeStore(store)))
-          const errors = [
-            await s.errorOf('get', 'id', 'k', HOUR),
-            await s.errorOf('getAll', 'id', HOUR),
-            await s.errorOf('set', 'id', 'k', 'w', HOUR),
-            await s.errorOf('del', 'id', 'k', HOUR),
-            await s.errorOf('delAll', 'id'),
-            await s.errorOf('extend', 'id', HOUR)
-          ]
-          for (const err of errors) {
+          for (const err of Object.values(await s.errorsOfEach('id'))) {
             assert.ok(err instanceof Error, String(err))
             assert.strictEqual(err.message, 'LevelStore is closed')
           }
@@ -462,15 +442,7 @@ for (const backend of BACKENDS) {
           const s = api(store)
           await s.set('id', 'k', 'v', 50)
           await db.close()
-          const errors = [
-            await s.errorOf('get', 'id', 'k', HOUR),
-            await s.errorOf('getAll', 'id', HOUR),
-            await s.errorOf('set', 'id', 'k', 'w', HOUR),
-            await s.errorOf('del', 'id', 'k', HOUR),
-            await s.errorOf('delAll', 'id'),
-            await s.errorOf('extend', 'id', HOUR)
-          ]
-          for (const err of errors) {
+          for (const err of Object.values(await s.errorsOfEach('id'))) {
             assert.ok(err instanceof Error, String(err))
             assert.match(err.message, /not open/i)
             assert.doesNotMatch(err.message, /synchronously/)

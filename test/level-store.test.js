@@ -9,7 +9,7 @@ const assert = require('assert')
 const fs = require('fs')
 const path = require('path')
 const genericSession = require('..')
-const { HOUR, sleep, tempDir, removeDir, api, closeStore, closeQuietly } = require('./helpers/level')
+const { HOUR, sleep, tempDir, removeDir, api, touchEvery100ms, closeStore, closeQuietly } = require('./helpers/level')
 const { describeStoreApi } = require('./helpers/store-suite')
 
 const { LevelStore } = genericSession
@@ -290,19 +290,7 @@ describe('LevelStore', () => {
     })
 
     it('sessions touched every 100 ms by get, getAll, set, del or extend survive 800 ms with expire 300 ms', async () => {
-      const ids = ['by-get', 'by-getAll', 'by-set', 'by-del', 'by-extend', 'idle']
-      for (const id of ids) await s.set(id, 'k', id, 300)
-      const started = Date.now()
-      while (Date.now() - started < 800) {
-        await sleep(100)
-        await Promise.all([
-          s.get('by-get', 'k', 300),
-          s.getAll('by-getAll', 300),
-          s.set('by-set', 'tick', Date.now(), 300),
-          s.del('by-del', 'not-there', 300),
-          s.extend('by-extend', 300)
-        ])
-      }
+      await touchEvery100ms(s, 800, 300)
       assert.deepStrictEqual(await s.getAll('idle', 300), {}, 'untouched for 800 ms: gone')
       assert.deepStrictEqual(await s.getAll('by-get', 300), { k: 'by-get' })
       assert.deepStrictEqual(await s.getAll('by-getAll', 300), { k: 'by-getAll' })
@@ -497,15 +485,7 @@ describe('LevelStore', () => {
       const s = api(store)
       await s.set('id', 'k', 'v')
       assert.ok(!(await closeStore(store)))
-      const errors = {
-        get: await s.errorOf('get', 'id', 'k', HOUR),
-        getAll: await s.errorOf('getAll', 'id', HOUR),
-        set: await s.errorOf('set', 'id', 'k', 'w', HOUR),
-        del: await s.errorOf('del', 'id', 'k', HOUR),
-        delAll: await s.errorOf('delAll', 'id'),
-        extend: await s.errorOf('extend', 'id', HOUR)
-      }
-      for (const [method, err] of Object.entries(errors)) {
+      for (const [method, err] of Object.entries(await s.errorsOfEach('id'))) {
         assert.ok(err instanceof Error, `${method}: ${err}`)
         assert.match(err.message, /closed/, method)
         assert.doesNotMatch(err.message, /synchronously/, method)

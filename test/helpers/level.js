@@ -20,6 +20,24 @@ function removeDir (dir) {
   if (dir) fs.rmSync(dir, { recursive: true, force: true })
 }
 
+// The expiry tests' sessions 'by-get', 'by-getAll', 'by-set', 'by-del', 'by-extend' and 'idle',
+// each holding { k: <its id> }: for `ms`, every 100 ms, each but 'idle' is touched by the call it
+// is named after, each call passing `expire`.
+async function touchEvery100ms (s, ms, expire) {
+  for (const id of ['by-get', 'by-getAll', 'by-set', 'by-del', 'by-extend', 'idle']) await s.set(id, 'k', id, expire)
+  const started = Date.now()
+  while (Date.now() - started < ms) {
+    await sleep(100)
+    await Promise.all([
+      s.get('by-get', 'k', expire),
+      s.getAll('by-getAll', expire),
+      s.set('by-set', 'tick', Date.now(), expire),
+      s.del('by-del', 'not-there', expire),
+      s.extend('by-extend', expire)
+    ])
+  }
+}
+
 // close(cb) as a Promise of the callback's error argument (the promise never rejects).
 function closeStore (store) {
   return new Promise((resolve) => store.close((err) => resolve(err)))
@@ -110,4 +128,4 @@ async function runChild (mode, dir, ...args) {
   return { code, signal, lines: child.lines, stderr: child.stderr }
 }
 
-module.exports = { HOUR, sleep, tempDir, removeDir, api, closeStore, closeQuietly, Child, runChild }
+module.exports = { HOUR, sleep, tempDir, removeDir, api, touchEvery100ms, closeStore, closeQuietly, Child, runChild }

@@ -15,6 +15,12 @@ function api (store, defaultExpire = HOUR) {
     })
     returned = true
   })
+  // the error a call calls back with (or null), never rejecting
+  const errorOf = (method, ...args) => new Promise((resolve) => {
+    let returned = false
+    store[method](...args, (err) => resolve(returned ? err : new Error(`${method} called back synchronously`)))
+    returned = true
+  })
   return {
     get: (id, key, expire = defaultExpire) => call('get', id, key, expire),
     getAll: (id, expire = defaultExpire) => call('getAll', id, expire),
@@ -22,11 +28,15 @@ function api (store, defaultExpire = HOUR) {
     del: (id, key, expire = defaultExpire) => call('del', id, key, expire),
     delAll: (id) => call('delAll', id),
     extend: (id, expire = defaultExpire) => call('extend', id, expire),
-    // the error a call calls back with (or null), never rejecting
-    errorOf: (method, ...args) => new Promise((resolve) => {
-      let returned = false
-      store[method](...args, (err) => resolve(returned ? err : new Error(`${method} called back synchronously`)))
-      returned = true
+    errorOf,
+    // the error each operation on session `id` calls back with, by method name, one after another
+    errorsOfEach: async (id) => ({
+      get: await errorOf('get', id, 'k', HOUR),
+      getAll: await errorOf('getAll', id, HOUR),
+      set: await errorOf('set', id, 'k', 'w', HOUR),
+      del: await errorOf('del', id, 'k', HOUR),
+      delAll: await errorOf('delAll', id),
+      extend: await errorOf('extend', id, HOUR)
     })
   }
 }
