@@ -3,15 +3,16 @@
 // generic-session: a session manager for any Node web server, over a pluggable store.
 //
 //   request → cookie (lib/session-cookie.js) → token → store id (lib/session.js)
-//           → store operation (lib/memory-store.js or any Store API object) → callback
+//           → store operation (lib/stores/, or any Store API object: lib/store-contract.js)
+//           → callback
 
 const { readOptions } = require('./lib/options')
 const { operationsFor } = require('./lib/store-contract')
 const { Session } = require('./lib/session')
 const { middleware } = require('./lib/middleware')
-const MemoryStore = require('./lib/memory-store')
-const LevelStore = require('./lib/level-store')
-const RedisStore = require('./lib/redis-store')
+const MemoryStore = require('./lib/stores/memory')
+const LevelStore = require('./lib/stores/level')
+const RedisStore = require('./lib/stores/redis')
 const levelSession = require('./lib/level-session')
 
 // genericSession(req, res, store[, options]) -> Session

@@ -1,4 +1,4 @@
 'use strict'
 
 // `require('generic-session/memory-store')`, as the original's root memory-store.js.
-module.exports = require('./lib/memory-store')
+module.exports = require('./lib/stores/memory')

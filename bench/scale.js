@@ -11,7 +11,7 @@
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const LevelStore = require('../lib/level-store')
+const LevelStore = require('..').LevelStore
 
 const SESSIONS = Number(process.argv[2] || 1e6)
 const IN_FLIGHT = 100

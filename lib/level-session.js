@@ -3,7 +3,7 @@
 // levelSession(location | options): the level-session filter, a generic-session middleware on
 // a LevelStore, with close(cb). Options other than the store's go to genericSession.
 
-const LevelStore = require('./level-store')
+const LevelStore = require('./stores/level')
 const { middleware } = require('./middleware')
 const { readOptions } = require('./options')
 

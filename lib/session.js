@@ -3,7 +3,7 @@
 // One request's session: the original's methods with all their argument forms, over any store.
 // With a callback a method returns nothing; without one it returns a Promise of the result.
 
-const { pending } = require('./pending')
+const { noop } = require('./stores/common')
 
 // Strict sessions and sessions with a maxLifetime: the carried token is checked against the
 // store before the first store step.
@@ -218,7 +218,7 @@ class Session {
     const created = data[CREATED]
     const known = Object.keys(data).some((key) => key !== CREATED)
     if (this.#maxLifetimeMs !== null && typeof created === 'number' && created + this.#maxLifetimeMs <= nowMs) {
-      revoke(this.#store, this.id, () => {}) // past its absolute lifetime: gone for good
+      revoke(this.#store, this.id, noop) // past its absolute lifetime: gone for good
       return this.#replaceToken(nowMs)
     }
     // An empty session under maxLifetime may be one its store expired at the end of its lifetime:
@@ -230,7 +230,7 @@ class Session {
     } else {
       // Its clock starts now, recorded at once (a failure is retried at the next visit).
       this.#createdMs = nowMs
-      this.#store.set(this.id, CREATED, nowMs, this.#storeExpireMs(), () => {})
+      this.#store.set(this.id, CREATED, nowMs, this.#storeExpireMs(), noop)
     }
   }
 
@@ -334,6 +334,19 @@ function settle (callback) {
   if (callback === undefined || callback === null) return pending()
   if (typeof callback !== 'function') throw new TypeError('callback must be a function')
   return { callback, promise: undefined }
+}
+
+// A callback paired with the Promise it settles: what a Session method returns when it is called
+// without a callback.
+function pending () {
+  let callback
+  const promise = new Promise((resolve, reject) => {
+    callback = (err, value) => (err ? reject(err) : resolve(value))
+  })
+  // A caller who neither awaits nor catches did what the original allowed (fire and forget):
+  // the rejection must not surface as an unhandledRejection and end the process.
+  promise.catch(noop)
+  return { promise, callback }
 }
 
 module.exports = { Session }

@@ -1,33 +1,26 @@
-//! Native core of `generic-session`.
+//! Native core of `generic-session`. Nothing here knows of N-API but [`binding`], which converts
+//! between JavaScript and these types and is the only place that does.
 //!
-//! The request path reads top to bottom: [`cookie_header`] finds the session cookie in the request,
-//! [`keygrip`] verifies its signature, [`token`] makes a new token when there is none,
-//! [`set_cookie`] writes the response cookie, and [`session_cookie`] ties those steps into the one
-//! call made per request. [`memory_store`] is the in-process store. Nothing above knows of N-API:
-//! the [`binding`] module converts between JavaScript and these types, and is the only place that
-//! does.
+//! The data path, top to bottom, one folder or file per step:
+//!
+//! - [`cookie`]: request → Cookie header → token (signature verified, or a new token) →
+//!   Set-Cookie lines: one call per request (`cookie/mod.rs`), its steps in the files beside it.
+//! - the stores, each in its own place:
+//!   - [`memory_store`]: MemoryStore, an in-process LRU, called synchronously.
+//!   - [`level`]: LevelStore, a database directory on an owner thread.
+//!   - [`redis`]: RedisStore, Redis or a Cluster on a tokio runtime.
+//! - what the off-thread stores (level, redis) share: [`operation`] (the call they are given) and
+//!   [`completion`] (how it ended, and how a batch of endings crosses back to JavaScript);
+//!   [`json_text`] builds the JSON texts that cross.
 
-pub mod base64;
 pub mod completion;
-pub mod cookie_header;
-pub mod http_date;
+pub mod cookie;
 pub mod json_text;
-pub mod keygrip;
-pub mod level_keys;
-pub mod level_migrate;
-pub mod level_store;
-pub mod level_thread;
-pub mod outbox;
-pub mod redis_keys;
-pub mod redis_store;
-pub mod runtime_thread;
+pub mod level;
 pub mod memory_store;
-pub mod session_cookie;
-pub mod session_lanes;
-pub mod set_cookie;
-pub mod token;
+pub mod operation;
+pub mod redis;
 
 // Compiled into the addon only: unit tests exercise the core directly.
 #[cfg(not(test))]
 mod binding;
-

@@ -20,7 +20,7 @@ const { stubRequest, stubResponse } = require('./helpers/stubs')
 const { LevelStore, levelSession } = genericSession
 const ROOT = path.join(__dirname, '..')
 
-// The record keys of the layout (lib/level-db-store.js), under '!session!'.
+// The record keys of the layout (lib/stores/level/app-db.js), under '!session!'.
 const dataKey = (id, key) => 'd' + id.length.toString(16).padStart(8, '0') + id + '\u0000' + key
 const metaKey = (id) => 'm' + id
 const indexKey = (expires, id) => 'x' + String(expires).padStart(16, '0') + id

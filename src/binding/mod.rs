@@ -1,12 +1,75 @@
 //! The N-API surface: converts JavaScript values to the core's types and back, and nothing more.
 //! Loaded from JavaScript through the loader `napi build` generates (`binding.js`).
+//!
+//! The off-thread stores (LevelStore, RedisStore) share one surface: `submit(ticket, call, id,
+//! key, json, expireMs)` for every Store API call, turned into an [`Op`] by [`operation`], and
+//! `close(ticket)`. A new store of that kind adds a class with those two methods, nothing per call.
 
 mod level_store;
 mod memory_store;
-mod session_cookie;
 mod redis_store;
+mod session_cookie;
+
+use napi::bindgen_prelude::{Error, Result, Status};
+use napi_derive::napi;
+
+use crate::operation::Op;
+
+/// The Store API call of a `submit` (JavaScript reads these codes from the binding, so the two
+/// sides cannot disagree).
+#[napi]
+pub enum StoreCall {
+  Get,
+  GetAll,
+  Set,
+  Del,
+  DelAll,
+  Revoke,
+  Extend,
+}
+
+/// How long a revoked session's tombstone lasts when it had no expiry left, for
+/// LevelStore({ db }), which keeps tombstones in JavaScript.
+#[napi]
+pub const TOMBSTONE_MS: u32 = crate::operation::TOMBSTONE_MS as u32;
+
+/// The operation a `submit` asks for. `key` and `json` are absent for the calls without them; a
+/// call missing one it needs is refused (lib/stores/ticketed.js always passes them).
+fn operation(call: StoreCall, id: String, key: Option<String>, json: Option<String>, expire_ms: f64) -> Result<Op> {
+  let expire_ms = millis(expire_ms);
+  let key = || key.ok_or_else(|| Error::new(Status::InvalidArg, "the call needs a key"));
+  Ok(match call {
+    StoreCall::Get => Op::Get {
+      id,
+      key: key()?,
+      expire_ms,
+    },
+    StoreCall::GetAll => Op::GetAll { id, expire_ms },
+    StoreCall::Set => {
+      let json = json.ok_or_else(|| Error::new(Status::InvalidArg, "set needs a value"))?;
+      Op::Set {
+        id,
+        key: key()?,
+        json,
+        expire_ms,
+      }
+    }
+    StoreCall::Del => Op::Del {
+      id,
+      key: key()?,
+      expire_ms,
+    },
+    StoreCall::DelAll => Op::DelAll { id },
+    StoreCall::Revoke => Op::Revoke { id },
+    StoreCall::Extend => Op::Extend { id, expire_ms },
+  })
+}
 
 /// A JavaScript millisecond count as the core takes it: anything not positive and finite is 0.
 fn millis(ms: f64) -> u64 {
-  if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 }
+  if ms.is_finite() && ms > 0.0 {
+    ms as u64
+  } else {
+    0
+  }
 }

@@ -6,14 +6,14 @@ use napi::bindgen_prelude::{Error, Function, Result, Status};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
-use super::millis;
+use super::{operation, StoreCall};
 
 use crate::completion::{encode, Completion, Outcome};
-use crate::outbox::Outbox;
-use crate::redis_store::{Config, Engine, Job, Op};
-use crate::runtime_thread::RuntimeThread;
+use crate::redis::engine::{Config, Engine, Job};
+use crate::redis::outbox::Outbox;
+use crate::redis::runtime::RuntimeThread;
 
-/// Connection settings, as `lib/redis-store.js` has checked them.
+/// Connection settings, as `lib/stores/redis.js` has checked them.
 #[napi(object)]
 pub struct RedisCoreOptions {
   /// `redis://` URLs: one server, or a cluster's seed nodes.
@@ -27,8 +27,8 @@ pub struct RedisCoreOptions {
 }
 
 /// The native half of `RedisStore`: each operation runs as a task on the store's own tokio runtime;
-/// finished operations cross back to JavaScript in batches (src/outbox.rs) as one JSON text, which
-/// `lib/tickets.js` matches to callbacks by ticket.
+/// finished operations cross back to JavaScript in batches (src/redis/outbox.rs) as one JSON text, which
+/// `lib/stores/ticketed.js` matches to callbacks by ticket.
 #[napi(js_name = "RedisStoreCore")]
 pub struct JsRedisStore {
   running: Option<Running>,
@@ -48,7 +48,8 @@ impl JsRedisStore {
   /// here. Throws only for settings the redis crate cannot read.
   #[napi(constructor)]
   pub fn new(options: RedisCoreOptions, deliver: Function<String, ()>) -> Result<Self> {
-    let runtime = RuntimeThread::start("generic-session-redis").map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
+    let runtime = RuntimeThread::start("generic-session-redis")
+      .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
     let config = Config {
       urls: options.urls,
       cluster: options.cluster,
@@ -62,8 +63,8 @@ impl JsRedisStore {
       Engine::connect(config).map_err(|message| Error::new(Status::InvalidArg, message))?
     };
     // The crossing takes whatever is queued when it runs, not when it was asked for. Weak: an idle
-    // store must not keep the process alive (lib/tickets.js holds a ref'd handle while operations
-    // are pending).
+    // store must not keep the process alive (lib/stores/ticketed.js holds a ref'd handle while
+    // operations are pending).
     let deliver: ThreadsafeFunction<Arc<Outbox>, (), String, Status, false, true> = deliver
       .build_threadsafe_function::<Arc<Outbox>>()
       .weak::<true>()
@@ -85,45 +86,37 @@ impl JsRedisStore {
         deliver.call(outbox, ThreadsafeFunctionCallMode::NonBlocking);
       }
     }));
-    Ok(JsRedisStore { running: Some(Running { runtime, engine: Arc::new(engine), outbox, inbox: RefCell::default() }) })
+    Ok(JsRedisStore {
+      running: Some(Running {
+        runtime,
+        engine: Arc::new(engine),
+        outbox,
+        inbox: RefCell::default(),
+      }),
+    })
   }
 
+  /// Queues one Store API call (src/binding/mod.rs) for the next `flush`. `false` after close:
+  /// the caller answers with the closed error.
   #[napi]
-  pub fn get(&self, ticket: u32, id: String, key: String, expire_ms: f64) -> bool {
-    self.submit(ticket, Op::Get { id, key, expire_ms: millis(expire_ms) })
+  pub fn submit(
+    &self,
+    ticket: u32,
+    call: StoreCall,
+    id: String,
+    key: Option<String>,
+    json: Option<String>,
+    expire_ms: f64,
+  ) -> Result<bool> {
+    let op = operation(call, id, key, json, expire_ms)?;
+    let Some(running) = &self.running else {
+      return Ok(false);
+    };
+    running.inbox.borrow_mut().push(running.engine.job(ticket, op));
+    Ok(true)
   }
 
-  #[napi]
-  pub fn get_all(&self, ticket: u32, id: String, expire_ms: f64) -> bool {
-    self.submit(ticket, Op::GetAll { id, expire_ms: millis(expire_ms) })
-  }
-
-  #[napi]
-  pub fn set(&self, ticket: u32, id: String, key: String, json: String, expire_ms: f64) -> bool {
-    self.submit(ticket, Op::Set { id, key, json, expire_ms: millis(expire_ms) })
-  }
-
-  #[napi]
-  pub fn del(&self, ticket: u32, id: String, key: String, expire_ms: f64) -> bool {
-    self.submit(ticket, Op::Del { id, key, expire_ms: millis(expire_ms) })
-  }
-
-  #[napi]
-  pub fn del_all(&self, ticket: u32, id: String) -> bool {
-    self.submit(ticket, Op::DelAll { id })
-  }
-
-  #[napi]
-  pub fn revoke(&self, ticket: u32, id: String) -> bool {
-    self.submit(ticket, Op::Revoke { id })
-  }
-
-  #[napi]
-  pub fn extend(&self, ticket: u32, id: String, expire_ms: f64) -> bool {
-    self.submit(ticket, Op::Extend { id, expire_ms: millis(expire_ms) })
-  }
-
-  /// Starts every operation called since the last flush. lib/redis-store.js calls it once per
+  /// Starts every operation called since the last flush. lib/stores/redis.js calls it once per
   /// turn of the event loop that called any: the runtime's thread then wakes once for all the
   /// requests of that turn, and their commands reach Redis in as few writes.
   #[napi]
@@ -137,31 +130,28 @@ impl JsRedisStore {
     }
   }
 
-  /// Drops the connections and stops the runtime, then answers `ticket`. lib/redis-store.js calls
+  /// Drops the connections and stops the runtime, then answers `ticket`. lib/stores/redis.js calls
   /// it once nothing is pending, so no operation is cut off.
   #[napi]
   pub fn close(&mut self, ticket: u32) -> bool {
-    let Some(Running { runtime, engine, outbox, .. }) = self.running.take() else {
+    let Some(Running {
+      runtime,
+      engine,
+      outbox,
+      ..
+    }) = self.running.take()
+    else {
       return false;
     };
     // Not on the JavaScript thread: stopping a runtime waits for its threads.
     std::thread::spawn(move || {
       drop(engine);
       runtime.stop();
-      outbox.push(Completion { ticket, outcome: Outcome::Done });
+      outbox.push(Completion {
+        ticket,
+        outcome: Outcome::Done,
+      });
     });
-    true
-  }
-}
-
-impl JsRedisStore {
-  /// Queues the operation for the next `flush`; `false` after close: the caller answers with
-  /// the closed error.
-  fn submit(&self, ticket: u32, op: Op) -> bool {
-    let Some(running) = &self.running else {
-      return false;
-    };
-    running.inbox.borrow_mut().push(running.engine.job(ticket, op));
     true
   }
 }

@@ -1,9 +1,9 @@
 use napi::bindgen_prelude::{Buffer, Error, Result, Status};
 use napi_derive::napi;
 
-use crate::keygrip::Keygrip;
-use crate::session_cookie::SessionCookie;
-use crate::set_cookie::CookieAttributes;
+use crate::cookie::keygrip::Keygrip;
+use crate::cookie::set_cookie::CookieAttributes;
+use crate::cookie::SessionCookie;
 
 /// The cookie's fixed attributes, as `lib/options.js` has checked them.
 #[napi(object)]
@@ -26,26 +26,29 @@ pub struct JsSessionCookie {
 
 #[napi]
 impl JsSessionCookie {
-  /// `keys`: the signing keys, newest first; absent for unsigned cookies. `attributes` absent:
-  /// the original's cookie (`path=/`, `httponly`).
+  /// `keys`: the signing keys, newest first; absent for unsigned cookies.
   #[napi(constructor)]
-  pub fn new(name: String, expire_ms: f64, keys: Option<Vec<Buffer>>, attributes: Option<CookieAttributeOptions>) -> Result<Self> {
+  pub fn new(
+    name: String,
+    expire_ms: f64,
+    keys: Option<Vec<Buffer>>,
+    attributes: CookieAttributeOptions,
+  ) -> Result<Self> {
     let keygrip = match keys {
       None => None,
       Some(keys) => Some(Keygrip::new(&keys).ok_or_else(|| Error::new(Status::InvalidArg, "invalid keys provided"))?),
     };
-    let attributes = match attributes {
-      None => CookieAttributes::default(),
-      Some(a) => CookieAttributes {
-        path: a.path,
-        domain: a.domain,
-        priority: a.priority,
-        same_site: a.same_site,
-        http_only: a.http_only,
-        partitioned: a.partitioned,
-      },
+    let attributes = CookieAttributes {
+      path: attributes.path,
+      domain: attributes.domain,
+      priority: attributes.priority,
+      same_site: attributes.same_site,
+      http_only: attributes.http_only,
+      partitioned: attributes.partitioned,
     };
-    Ok(JsSessionCookie { inner: SessionCookie::new(&name, expire_ms, keygrip, &attributes) })
+    Ok(JsSessionCookie {
+      inner: SessionCookie::new(&name, expire_ms, keygrip, &attributes),
+    })
   }
 
   /// The whole per-request step in one call. Returns the Set-Cookie values and then the token,
@@ -87,18 +90,23 @@ impl JsSessionCookie {
   /// (milliseconds since the epoch; `0` clears the cookie).
   #[napi]
   pub fn lines(&self, token: String, signature: Option<String>, expires_at_ms: f64, secure: bool) -> Vec<String> {
-    self.inner.lines(&token, signature.as_deref(), (expires_at_ms / 1000.0).floor() as i64, secure)
+    self.inner.lines(
+      &token,
+      signature.as_deref(),
+      (expires_at_ms / 1000.0).floor() as i64,
+      secure,
+    )
   }
 }
 
 /// A new session token: 30 random bytes from a CSPRNG, base64 (40 characters).
 #[napi]
 pub fn new_token() -> String {
-  crate::token::generate()
+  crate::cookie::token::generate()
 }
 
 /// Set-Cookie values, then the token, joined by `\n`.
-fn join(begun: crate::session_cookie::Begun) -> String {
+fn join(begun: crate::cookie::Begun) -> String {
   let mut out = begun.set_cookies.join("\n");
   out.push('\n');
   out.push_str(&begun.token);

@@ -10,6 +10,8 @@
 // Each call gets options objects of its own: encoding-down (levelup) writes into them.
 
 const TEXT = Object.freeze({ keyEncoding: 'utf8', valueEncoding: 'utf8' })
+// What makes an object a database here: the methods the store calls, and put, which every
+// levelup and abstract-level database has (the store itself writes with batch).
 const METHODS = ['get', 'put', 'del', 'batch', 'iterator']
 
 // The adapter for `db`, whose writes carry `{ sync }`. Throws a TypeError naming options.db when
@@ -73,10 +75,6 @@ class PromiseAdapter {
     }
   }
 
-  async put (key, value) {
-    await this.db.put(key, value, { ...this.writeOptions })
-  }
-
   async del (key) {
     await this.db.del(key, { ...this.writeOptions })
   }
@@ -107,12 +105,6 @@ class CallbackAdapter {
         if (err) return isNotFound(err) ? resolve(undefined) : reject(err)
         resolve(text(value))
       })
-    })
-  }
-
-  put (key, value) {
-    return new Promise((resolve, reject) => {
-      this.db.put(key, value, { ...this.writeOptions }, (err) => (err ? reject(err) : resolve()))
     })
   }
 
@@ -152,4 +144,4 @@ class CallbackAdapter {
   }
 }
 
-module.exports = { levelDbAdapter, isAbstractLevel }
+module.exports = { levelDbAdapter }

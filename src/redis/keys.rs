@@ -13,16 +13,6 @@ pub fn session_key(prefix: &str, id: &str) -> String {
   key
 }
 
-/// Why `prefix` cannot be used, if it cannot: a brace in it would move the hash tag into the
-/// prefix and put every session in one cluster slot.
-pub fn prefix_problem(prefix: &str) -> Option<&'static str> {
-  if prefix.contains('{') || prefix.contains('}') {
-    Some("must not contain { or } (the session id is the key's Redis Cluster hash tag)")
-  } else {
-    None
-  }
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -31,13 +21,5 @@ mod tests {
   fn the_id_is_the_hash_tag() {
     assert_eq!(session_key("", "session:abc"), "{session:abc}");
     assert_eq!(session_key("app1:", "session:abc"), "app1:{session:abc}");
-  }
-
-  #[test]
-  fn braces_in_the_prefix_are_refused() {
-    assert!(prefix_problem("app:").is_none());
-    assert!(prefix_problem("").is_none());
-    assert!(prefix_problem("{app}:").is_some());
-    assert!(prefix_problem("a}").is_some());
   }
 }

@@ -1,6 +1,6 @@
 //! The LevelStore engine: sessions on rusty-leveldb, one record per session key (layout in
-//! [`crate::level_keys`]). Plain synchronous code over a `DB` that only its owner thread touches
-//! ([`crate::level_thread`]); time comes in as an argument so tests can move it.
+//! [`super::keys`]). Plain synchronous code over a `DB` that only its owner thread touches
+//! ([`super::thread`]); time comes in as an argument so tests can move it.
 //!
 //! Durability: rusty-leveldb appends each write to its log through an in-process buffer and never
 //! fsyncs. [`Engine::commit`] pushes that buffer to the operating system (then a `kill -9` loses
@@ -13,21 +13,19 @@ use std::path::{Path, PathBuf};
 
 use rusty_leveldb::{LdbIterator, Options, StatusCode, WriteBatch, DB};
 
+use super::keys;
 use crate::json_text;
-use crate::level_keys as keys;
+use crate::operation::TOMBSTONE_MS;
 
 /// How far the stored expiry may lag before a read rewrites it: 1/100 of the session's `expire`.
 /// A read therefore costs a disk write at most once per 1% of `expire` (every 3.4 hours for the
 /// 2-week default), and a session can expire at most 1% of `expire` before its nominal time.
 pub const EXPIRY_SLACK_DIVISOR: u64 = 100;
 
-/// How long a tombstone lasts for a session that had no expiry of its own when it was revoked.
-pub const TOMBSTONE_MS: u64 = 10 * 60 * 1000;
-
 /// Where a session stands.
 enum State {
   Live(u64),
-  /// Revoked by `del_all`; its tombstone has not expired.
+  /// Revoked by [`Engine::revoke`]; its tombstone has not expired.
   Revoked,
   Absent,
 }
@@ -37,7 +35,10 @@ const LEGACY_EXPIRE_MS: u64 = 14 * 24 * 60 * 60 * 1000;
 
 /// Milliseconds since the Unix epoch: the clock expiries are kept in.
 pub(crate) fn now_ms() -> u64 {
-  std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+  std::time::SystemTime::now()
+    .duration_since(std::time::UNIX_EPOCH)
+    .map(|d| d.as_millis() as u64)
+    .unwrap_or(0)
 }
 
 const WRITE_BUFFER_BYTES: usize = 16 << 20;
@@ -130,14 +131,22 @@ impl Engine {
       _ => failed(status.err),
     })?;
     // A directory written by level-session 0.3.4 is upgraded in place: same ids, same data.
-    crate::level_migrate::migrate(&mut db, now_ms(), LEGACY_EXPIRE_MS).map_err(|status| failed(status.err))?;
+    super::migrate::migrate(&mut db, now_ms(), LEGACY_EXPIRE_MS).map_err(|status| failed(status.err))?;
     let size_after_compaction = files_size(location).map_err(|e| failed(e.0))?;
-    Ok(Engine { db, location: location.to_owned(), sync, removed_since_compaction: 0, size_after_compaction })
+    Ok(Engine {
+      db,
+      location: location.to_owned(),
+      sync,
+      removed_since_compaction: 0,
+      size_after_compaction,
+    })
   }
 
   /// The JSON text under `key`, refreshing the session's expiry.
   pub fn get(&mut self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Result<Option<Vec<u8>>> {
-    let Some(expires) = self.live_expiry(id, now_ms)? else { return Ok(None) };
+    let Some(expires) = self.live_expiry(id, now_ms)? else {
+      return Ok(None);
+    };
     let value = self.db.get(&keys::data(id, key)).map(|v| v.to_vec());
     self.touch(id, Some(expires), expire_ms, now_ms)?;
     Ok(value)
@@ -145,14 +154,24 @@ impl Engine {
 
   /// The whole session as one JSON object text, refreshing its expiry.
   pub fn get_all(&mut self, id: &str, expire_ms: u64, now_ms: u64) -> Result<String> {
-    let Some(expires) = self.live_expiry(id, now_ms)? else { return Ok("{}".to_owned()) };
+    let Some(expires) = self.live_expiry(id, now_ms)? else {
+      return Ok("{}".to_owned());
+    };
     let records = self.session_records(id)?;
     self.touch(id, Some(expires), expire_ms, now_ms)?;
     let texts: Vec<(String, String)> = records
       .into_iter()
-      .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), String::from_utf8_lossy(&v).into_owned()))
+      .map(|(k, v)| {
+        (
+          String::from_utf8_lossy(&k).into_owned(),
+          String::from_utf8_lossy(&v).into_owned(),
+        )
+      })
       .collect();
-    Ok(json_text::object(texts.iter().map(|(k, v)| (k.as_str(), v.as_str())), 64))
+    Ok(json_text::object(
+      texts.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+      64,
+    ))
   }
 
   /// Stores the JSON text `json` under `key`.
@@ -172,7 +191,9 @@ impl Engine {
 
   /// Removes `key` from the session, refreshing its expiry.
   pub fn del(&mut self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Result<()> {
-    let Some(expires) = self.live_expiry(id, now_ms)? else { return Ok(()) };
+    let Some(expires) = self.live_expiry(id, now_ms)? else {
+      return Ok(());
+    };
     let mut batch = WriteBatch::default();
     batch.delete(&keys::data(id, key));
     self.add_touch(&mut batch, id, Some(expires), expire_ms, now_ms);
@@ -227,7 +248,9 @@ impl Engine {
       let mut iter = self.db.new_iter()?;
       iter.seek(&[keys::INDEX]);
       while let Some((record, _)) = iter.current() {
-        let Some((expires, id)) = keys::parse_index(&record) else { break };
+        let Some((expires, id)) = keys::parse_index(&record) else {
+          break;
+        };
         if expires > now_ms || expired.len() >= limit {
           break;
         }
@@ -289,7 +312,11 @@ impl Engine {
 
   /// The expiry recorded for the session (or its tombstone), live or not.
   fn stored_expiry(&mut self, id: &str) -> Option<u64> {
-    self.db.get(&keys::meta(id)).and_then(|v| keys::decode_meta(&v)).map(|(expires, _)| expires)
+    self
+      .db
+      .get(&keys::meta(id))
+      .and_then(|v| keys::decode_meta(&v))
+      .map(|(expires, _)| expires)
   }
 
   /// Whether the session is live, revoked or absent at `now_ms`. An expired session or tombstone
@@ -425,7 +452,10 @@ mod tests {
     e.set("s1", "b", b"1", HOUR, T0).unwrap();
     e.set("s1", "a", b"{\"x\":[2]}", HOUR, T0).unwrap();
     e.set("s2", "a", b"3", HOUR, T0).unwrap();
-    assert_eq!(e.get("s1", "a", HOUR, T0).unwrap().as_deref(), Some(&b"{\"x\":[2]}"[..]));
+    assert_eq!(
+      e.get("s1", "a", HOUR, T0).unwrap().as_deref(),
+      Some(&b"{\"x\":[2]}"[..])
+    );
     assert_eq!(e.get("s1", "zz", HOUR, T0).unwrap(), None);
     assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"a":{"x":[2]},"b":1}"#);
     assert_eq!(e.get_all("nobody", HOUR, T0).unwrap(), "{}");
@@ -442,7 +472,11 @@ mod tests {
     e.del_all("s1").unwrap();
     assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), "{}");
     e.set("s1", "c", b"3", HOUR, T0).unwrap();
-    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"c":3}"#, "delAll leaves a session that can be written again");
+    assert_eq!(
+      e.get_all("s1", HOUR, T0).unwrap(),
+      r#"{"c":3}"#,
+      "delAll leaves a session that can be written again"
+    );
     fs::remove_dir_all(dir).unwrap();
   }
 
@@ -492,7 +526,13 @@ mod tests {
   fn reads_rewrite_the_expiry_only_past_the_slack() {
     let (mut e, dir) = engine("slack");
     e.set("s", "k", b"1", HOUR, T0).unwrap();
-    let stored = |e: &mut Engine| e.db.get(&keys::meta("s")).and_then(|v| keys::decode_meta(&v)).unwrap().0;
+    let stored = |e: &mut Engine| {
+      e.db
+        .get(&keys::meta("s"))
+        .and_then(|v| keys::decode_meta(&v))
+        .unwrap()
+        .0
+    };
     e.get("s", "k", HOUR, T0 + HOUR / 200).unwrap();
     assert_eq!(stored(&mut e), T0 + HOUR, "within the slack: no write");
     e.get("s", "k", HOUR, T0 + HOUR / 50).unwrap();
@@ -509,7 +549,10 @@ mod tests {
     e.set("young", "k", b"1", HOUR, T0 + HOUR).unwrap();
     assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 100);
     assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
-    assert_eq!(e.get("young", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
+    assert_eq!(
+      e.get("young", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(),
+      Some(&b"1"[..])
+    );
     let mut iter = e.db.new_iter().unwrap();
     let mut remaining = 0;
     while iter.advance() {
@@ -549,7 +592,10 @@ mod tests {
     e.set("s", "k", b"1", HOUR, T0).unwrap();
     e.extend("s", HOUR, T0 + HOUR / 2).unwrap();
     assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
-    assert_eq!(e.get("s", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
+    assert_eq!(
+      e.get("s", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(),
+      Some(&b"1"[..])
+    );
     fs::remove_dir_all(dir).unwrap();
   }
 

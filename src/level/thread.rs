@@ -8,8 +8,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::engine::{now_ms, Engine, OpenError};
 use crate::completion::{Completion, Outcome};
-use crate::level_store::{now_ms, Engine, OpenError};
+use crate::operation::Op;
 
 /// At most this many requests are applied before a commit, so acknowledgements keep flowing under
 /// a flood of writes.
@@ -19,21 +20,18 @@ const MAX_GROUP: usize = 1024;
 /// followed by another as soon as the queue is empty.
 const SWEEP_BATCH: usize = 1000;
 
-/// What a request asks for. `expire_ms` is the session's idle lifetime, as the Store API passes it.
-#[derive(Debug)]
-pub enum Op {
-  Get { id: String, key: String, expire_ms: u64 },
-  GetAll { id: String, expire_ms: u64 },
-  Set { id: String, key: String, json: Vec<u8>, expire_ms: u64 },
-  Del { id: String, key: String, expire_ms: u64 },
-  DelAll { id: String },
-  Revoke { id: String },
-  Extend { id: String, expire_ms: u64 },
-  Close,
+/// What reaches the thread: a Store API call, or the close, each with its caller's ticket.
+enum Message {
+  Call(u32, Op),
+  Close(u32),
 }
 
-enum Message {
-  Request(u32, Op),
+impl Message {
+  fn ticket(&self) -> u32 {
+    match self {
+      Message::Call(ticket, _) | Message::Close(ticket) => *ticket,
+    }
+  }
 }
 
 /// Handle to the owner thread. Dropping it ends the thread (closing the database).
@@ -52,6 +50,7 @@ impl StoreThread {
   where
     D: FnMut(Vec<Completion>) + Send + 'static,
   {
+    let location_for_errors = location.clone();
     let (sender, receiver) = mpsc::channel();
     let (opened_tx, opened_rx) = mpsc::channel();
     let handle = std::thread::Builder::new()
@@ -65,24 +64,37 @@ impl StoreThread {
           let _ = opened_tx.send(Err(err));
         }
       })
-      .map_err(|e| OpenError::Failed(PathBuf::new(), e.to_string()))?;
+      .map_err(|e| OpenError::Failed(location_for_errors.clone(), e.to_string()))?;
     match opened_rx.recv() {
-      Ok(Ok(())) => Ok(StoreThread { sender: Some(sender), handle: Some(handle) }),
+      Ok(Ok(())) => Ok(StoreThread {
+        sender: Some(sender),
+        handle: Some(handle),
+      }),
       Ok(Err(err)) => {
         let _ = handle.join();
         Err(err)
       }
-      Err(_) => Err(OpenError::Failed(PathBuf::new(), "the store thread died while opening".into())),
+      Err(_) => Err(OpenError::Failed(
+        location_for_errors,
+        "the store thread died while opening".into(),
+      )),
     }
   }
 
-  /// Queues a request. `false` when the thread has ended (after `close`): the caller reports
+  /// Queues a call. `false` when the thread has ended (after `close`): the caller reports
   /// [`CLOSED`] itself.
   pub fn submit(&self, ticket: u32, op: Op) -> bool {
-    match &self.sender {
-      Some(sender) => sender.send(Message::Request(ticket, op)).is_ok(),
-      None => false,
-    }
+    self.send(Message::Call(ticket, op))
+  }
+
+  /// Queues the close: the database is closed once every call queued before it has been applied,
+  /// and `ticket` is answered then. Calls queued after it fail with [`CLOSED`].
+  pub fn close(&self, ticket: u32) -> bool {
+    self.send(Message::Close(ticket))
+  }
+
+  fn send(&self, message: Message) -> bool {
+    self.sender.as_ref().is_some_and(|sender| sender.send(message).is_ok())
   }
 }
 
@@ -95,8 +107,12 @@ impl Drop for StoreThread {
   }
 }
 
-
-fn run<D: FnMut(Vec<Completion>)>(mut engine: Engine, receiver: Receiver<Message>, sweep_interval: Duration, mut deliver: D) {
+fn run<D: FnMut(Vec<Completion>)>(
+  mut engine: Engine,
+  receiver: Receiver<Message>,
+  sweep_interval: Duration,
+  mut deliver: D,
+) {
   let mut next_sweep = Instant::now() + sweep_interval;
   loop {
     let wait = next_sweep.saturating_duration_since(Instant::now());
@@ -123,8 +139,11 @@ fn run<D: FnMut(Vec<Completion>)>(mut engine: Engine, receiver: Receiver<Message
       };
       // Answer what queued behind the close; anything sent later finds the channel gone and is
       // answered by its caller (the JavaScript side sends nothing after close anyway).
-      while let Ok(Message::Request(ticket, _)) = receiver.try_recv() {
-        completions.push(Completion { ticket, outcome: Outcome::Failed(CLOSED.into()) });
+      while let Ok(message) = receiver.try_recv() {
+        completions.push(Completion {
+          ticket: message.ticket(),
+          outcome: Outcome::Failed(CLOSED.into()),
+        });
       }
       drop(receiver);
       deliver(completions);
@@ -145,25 +164,45 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
   let now = now_ms();
   let mut completions = Vec::with_capacity(group.len());
   let mut close_at = None;
-  for Message::Request(ticket, op) in group {
+  for message in group {
     if close_at.is_some() {
-      completions.push(Completion { ticket, outcome: Outcome::Failed(CLOSED.into()) });
+      completions.push(Completion {
+        ticket: message.ticket(),
+        outcome: Outcome::Failed(CLOSED.into()),
+      });
       continue;
     }
+    let (ticket, op) = match message {
+      Message::Close(ticket) => {
+        close_at = Some(completions.len());
+        completions.push(Completion {
+          ticket,
+          outcome: Outcome::Done,
+        });
+        continue;
+      }
+      Message::Call(ticket, op) => (ticket, op),
+    };
     let outcome = match op {
       Op::Get { id, key, expire_ms } => engine.get(&id, &key, expire_ms, now).map(Outcome::Value),
       Op::GetAll { id, expire_ms } => engine.get_all(&id, expire_ms, now).map(Outcome::Object),
-      Op::Set { id, key, json, expire_ms } => engine.set(&id, &key, &json, expire_ms, now).map(|_| Outcome::Done),
+      Op::Set {
+        id,
+        key,
+        json,
+        expire_ms,
+      } => engine
+        .set(&id, &key, json.as_bytes(), expire_ms, now)
+        .map(|_| Outcome::Done),
       Op::Del { id, key, expire_ms } => engine.del(&id, &key, expire_ms, now).map(|_| Outcome::Done),
       Op::DelAll { id } => engine.del_all(&id).map(|_| Outcome::Done),
       Op::Revoke { id } => engine.revoke(&id, now).map(|_| Outcome::Done),
       Op::Extend { id, expire_ms } => engine.extend(&id, expire_ms, now).map(|_| Outcome::Done),
-      Op::Close => {
-        close_at = Some(completions.len());
-        Ok(Outcome::Done)
-      }
     };
-    completions.push(Completion { ticket, outcome: outcome.unwrap_or_else(|e| Outcome::Failed(e.0)) });
+    completions.push(Completion {
+      ticket,
+      outcome: outcome.unwrap_or_else(|e| Outcome::Failed(e.0)),
+    });
   }
   // Every operation may have written (reads refresh expiries), so the group is committed before
   // any of it is acknowledged; with nothing buffered the flush costs nothing.
@@ -176,7 +215,10 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
 }
 
 fn sweep(engine: &mut Engine, interval: Duration) -> Instant {
-  match engine.sweep(now_ms(), SWEEP_BATCH).and_then(|n| engine.commit().map(|_| n)) {
+  match engine
+    .sweep(now_ms(), SWEEP_BATCH)
+    .and_then(|n| engine.commit().map(|_| n))
+  {
     Ok(n) if n >= SWEEP_BATCH => Instant::now(),
     _ => Instant::now() + interval,
   }
@@ -198,11 +240,29 @@ mod tests {
     let dir = temp_dir("order");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
-    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| sink.lock().unwrap().extend(c)).unwrap();
+    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| {
+      sink.lock().unwrap().extend(c)
+    })
+    .unwrap();
     let id = || "s".to_string();
-    assert!(thread.submit(1, Op::Set { id: id(), key: "k".into(), json: b"1".to_vec(), expire_ms: 60_000 }));
-    assert!(thread.submit(2, Op::Get { id: id(), key: "k".into(), expire_ms: 60_000 }));
-    assert!(thread.submit(3, Op::Close));
+    assert!(thread.submit(
+      1,
+      Op::Set {
+        id: id(),
+        key: "k".into(),
+        json: "1".into(),
+        expire_ms: 60_000
+      }
+    ));
+    assert!(thread.submit(
+      2,
+      Op::Get {
+        id: id(),
+        key: "k".into(),
+        expire_ms: 60_000
+      }
+    ));
+    assert!(thread.close(3));
     // Sent after close: answered as closed by the thread, or refused here if it has ended.
     let accepted = thread.submit(4, Op::DelAll { id: id() });
     drop(thread);

@@ -1,7 +1,7 @@
 //! RedisStore's engine: Store API operations as Redis commands, on a tokio runtime so that no
 //! network wait touches the JavaScript thread.
 //!
-//! Layout: one hash per session (src/redis_keys.rs), one field per session key, each value the
+//! Layout: one hash per session (src/redis/keys.rs), one field per session key, each value the
 //! key's JSON text. Every operation that refreshes the idle expiry sends PEXPIRE in the same round
 //! trip: reads pipeline it after HMGET/HGETALL; writes send it with the write in one MULTI/EXEC, so
 //! a hash never exists without its expiry. `revoke` leaves a tombstone (see [`REVOKED`]).
@@ -25,11 +25,12 @@ use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::{FromRedisValue, Pipeline, RedisResult, Script, ScriptInvocation};
 
+use super::keys::session_key;
+use super::lanes::Lanes;
+use super::outbox::Outbox;
 use crate::completion::{Completion, Outcome};
 use crate::json_text;
-use crate::outbox::Outbox;
-use crate::redis_keys::session_key;
-use crate::session_lanes::Lanes;
+use crate::operation::{Op, TOMBSTONE_MS};
 
 /// Where and how to connect.
 #[derive(Debug, Clone)]
@@ -37,7 +38,7 @@ pub struct Config {
   /// One `redis://` URL for a single server, or the seed nodes of a cluster.
   pub urls: Vec<String>,
   pub cluster: bool,
-  /// Put in front of every key (see src/redis_keys.rs).
+  /// Put in front of every key (see src/redis/keys.rs).
   pub prefix: String,
   /// How long one connection attempt may take.
   pub connect_timeout: Duration,
@@ -45,27 +46,6 @@ pub struct Config {
   pub command_timeout: Duration,
   /// Names the server(s) in error messages, without credentials.
   pub label: String,
-}
-
-/// A Store API operation. `expire_ms` is the session's idle lifetime.
-#[derive(Debug)]
-pub enum Op {
-  Get { id: String, key: String, expire_ms: u64 },
-  GetAll { id: String, expire_ms: u64 },
-  Set { id: String, key: String, json: String, expire_ms: u64 },
-  Del { id: String, key: String, expire_ms: u64 },
-  DelAll { id: String },
-  Revoke { id: String },
-  Extend { id: String, expire_ms: u64 },
-}
-
-impl Op {
-  fn id(&self) -> &str {
-    match self {
-      Op::Get { id, .. } | Op::GetAll { id, .. } | Op::Set { id, .. } | Op::Del { id, .. } => id,
-      Op::DelAll { id } | Op::Revoke { id } | Op::Extend { id, .. } => id,
-    }
-  }
 }
 
 /// An operation on its way: its ticket, and the moment it must have ended by.
@@ -107,9 +87,6 @@ impl Link {
 /// flight from another request cannot bring a destroyed session back (it lands, unseen, and
 /// expires with the tombstone).
 pub const REVOKED: &str = "\u{0}revoked";
-
-/// How long a tombstone lasts when the session had no expiry left when it was revoked.
-pub const TOMBSTONE_MS: u64 = 10 * 60 * 1000;
 
 /// The one Lua script, `revoke`: KEYS[1] hash; ARGV tombstone ms, REVOKED.
 struct Scripts {
@@ -167,14 +144,25 @@ impl Engine {
         .set_max_delay(Duration::from_millis(500));
       Link::Server(ConnectionManager::new_lazy_with_config(client, settings).map_err(|err| err.to_string())?)
     };
-    Ok(Engine { link, scripts: Scripts::new(), lanes: Lanes::default(), prefix: config.prefix, command_timeout: config.command_timeout, label: config.label })
+    Ok(Engine {
+      link,
+      scripts: Scripts::new(),
+      lanes: Lanes::default(),
+      prefix: config.prefix,
+      command_timeout: config.command_timeout,
+      label: config.label,
+    })
   }
 
   /// Operation `ticket`, stamped with the moment its callback is due by: the bound counts from
   /// the call, so time spent waiting (in the inbox, or behind the session's earlier operations)
   /// is part of it, and every callback comes within command_timeout of its call.
   pub fn job(&self, ticket: u32, op: Op) -> Job {
-    Job { ticket, op, deadline: Instant::now() + self.command_timeout }
+    Job {
+      ticket,
+      op,
+      deadline: Instant::now() + self.command_timeout,
+    }
   }
 
   /// Starts `jobs` on `runtime` (each queued behind its session's running operation, if any) and
@@ -243,9 +231,17 @@ impl Engine {
           return Ok(Outcome::Object("{}".into()));
         }
         let capacity = fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2;
-        Ok(Outcome::Object(json_text::object(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), capacity)))
+        Ok(Outcome::Object(json_text::object(
+          fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+          capacity,
+        )))
       }
-      Op::Set { id, key, json, expire_ms } => {
+      Op::Set {
+        id,
+        key,
+        json,
+        expire_ms,
+      } => {
         let hash = session_key(&self.prefix, &id);
         let mut pipe = redis::pipe();
         pipe.atomic().cmd("HSET").arg(&hash).arg(&key).arg(&json).ignore();
@@ -269,12 +265,18 @@ impl Engine {
       }
       Op::Revoke { id } => {
         let hash = session_key(&self.prefix, &id);
-        link.invoke::<i64>(self.scripts.revoke.key(&hash).arg(TOMBSTONE_MS).arg(REVOKED)).await?;
+        link
+          .invoke::<i64>(self.scripts.revoke.key(&hash).arg(TOMBSTONE_MS).arg(REVOKED))
+          .await?;
         Ok(Outcome::Done)
       }
       Op::Extend { id, expire_ms } => {
         let mut pipe = redis::pipe();
-        pipe.cmd("PEXPIRE").arg(session_key(&self.prefix, &id)).arg(expire_ms).ignore();
+        pipe
+          .cmd("PEXPIRE")
+          .arg(session_key(&self.prefix, &id))
+          .arg(expire_ms)
+          .ignore();
         link.query::<()>(&pipe).await?;
         Ok(Outcome::Done)
       }

@@ -1,18 +1,17 @@
 'use strict'
 
 // RedisStore: sessions in Redis or Valkey, shared by every process and machine that points at the
-// same server or cluster (src/redis_store.rs, on its own tokio runtime).
+// same server or cluster (src/redis/, on its own tokio runtime).
 //
 // Each session is one Redis hash; see README "RedisStore" for the layout. Operations go to the
-// native side with a ticket and come back in batches (lib/tickets.js). While Redis is down each
+// native side with a ticket and come back in batches (./ticketed.js). While Redis is down each
 // operation fails within commandTimeout, and at most maxPending wait at any time: nothing queues
 // without bound. Reconnecting is automatic.
 
-const { RedisStoreCore } = require('./native')
-const { kKeepsContract } = require('./store-contract')
-const { ticketedStoreMethods } = require('./ticketed-store')
-const { Tickets } = require('./tickets')
-const { noop } = require('./pending')
+const { RedisStoreCore } = require('../native')
+const { kKeepsContract } = require('../store-contract')
+const { TicketedStore } = require('./ticketed')
+const { callable } = require('./common')
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379'
 const DEFAULTS = { prefix: '', connectTimeout: 2000, commandTimeout: 2000, maxPending: 10000 }
@@ -21,74 +20,35 @@ const URL_SCHEMES = /^(redis|valkey|unix|redis\+unix|valkey\+unix):/i
 // RedisStore([url | { url | cluster, prefix, connectTimeout, commandTimeout, maxPending }]):
 // callable with or without `new`. Connects on first use, so a server that is down at start is not
 // an error here.
-function RedisStore (options) {
-  if (!(this instanceof RedisStore)) return new RedisStore(options)
-  const settings = readRedisOptions(options)
-  const tickets = new Tickets('RedisStore')
-  let core
-  try {
-    core = new RedisStoreCore({
-      urls: settings.urls,
-      cluster: settings.cluster,
-      prefix: settings.prefix,
-      connectTimeoutMs: settings.connectTimeout,
-      commandTimeoutMs: settings.commandTimeout,
-      label: settings.urls.map(withoutCredentials).join(', ')
-    }, (text) => tickets.deliver(text))
-  } catch (err) {
-    throw new TypeError(`RedisStore options.${settings.cluster ? 'cluster' : 'url'}: ${err.message}`)
+class RedisStore extends TicketedStore {
+  constructor (options) {
+    const settings = readRedisOptions(options)
+    super('RedisStore', (deliver) => {
+      try {
+        return new RedisStoreCore({
+          urls: settings.urls,
+          cluster: settings.cluster,
+          prefix: settings.prefix,
+          connectTimeoutMs: settings.connectTimeout,
+          commandTimeoutMs: settings.commandTimeout,
+          label: settings.urls.map(withoutCredentials).join(', ')
+        }, deliver)
+      } catch (err) {
+        // InvalidArg: the redis crate could not read the URL(s). Anything else (no thread for the
+        // runtime, say) is not the options' fault.
+        if (err.code !== 'InvalidArg') throw err
+        throw new TypeError(`RedisStore options.${settings.cluster ? 'cluster' : 'url'}: ${withoutCredentials(err.message)}`)
+      }
+    }, { maxPending: settings.maxPending, startEachTurn: true })
+    Object.defineProperties(this, {
+      url: { value: settings.cluster ? undefined : settings.urls[0], enumerable: true },
+      cluster: { value: settings.cluster ? settings.urls.slice() : undefined, enumerable: true },
+      prefix: { value: settings.prefix, enumerable: true }
+    })
   }
-  Object.defineProperties(this, {
-    url: { value: settings.cluster ? undefined : settings.urls[0], enumerable: true },
-    cluster: { value: settings.cluster ? settings.urls.slice() : undefined, enumerable: true },
-    prefix: { value: settings.prefix, enumerable: true },
-    _core: { value: core },
-    _tickets: { value: tickets },
-    _maxPending: { value: settings.maxPending },
-    _closed: { value: false, writable: true },
-    _flushing: { value: false, writable: true }
-  })
 }
 
 RedisStore.prototype[kKeepsContract] = true
-Object.assign(RedisStore.prototype, ticketedStoreMethods)
-
-// Waits for pending operations (each ends within commandTimeout), then closes the connections and
-// calls back. Operations after close call back with an error; a second close calls back at once.
-RedisStore.prototype.close = function close (callback = noop) {
-  if (this._closed) return process.nextTick(callback, null)
-  this._closed = true
-  this._tickets.whenIdle(() => {
-    this._tickets.issue((err) => {
-      this._tickets.stop()
-      callback(err)
-    }, (ticket) => this._core.close(ticket), closedError)
-  })
-}
-
-RedisStore.prototype._submit = function _submit (callback, send) {
-  if (this._closed) return process.nextTick(callback, closedError())
-  if (this._tickets.size >= this._maxPending) {
-    return process.nextTick(callback, new Error(
-      `RedisStore: ${this._maxPending} operations are already waiting for Redis (maxPending); is Redis slow or down?`))
-  }
-  this._tickets.issue(callback, send, closedError)
-  // Operations wait natively until the end of this turn of the event loop, then start together:
-  // the many requests a busy server reads in one turn cost one wake of the Redis thread.
-  if (!this._flushing) {
-    this._flushing = true
-    setImmediate(flush, this)
-  }
-}
-
-function flush (store) {
-  store._flushing = false
-  store._core.flush()
-}
-
-function closedError () {
-  return new Error('RedisStore is closed')
-}
 
 function readRedisOptions (options) {
   if (options === undefined || options === null) options = {}
@@ -153,4 +113,4 @@ function readCount (options, name) {
   return value
 }
 
-module.exports = RedisStore
+module.exports = callable(RedisStore)

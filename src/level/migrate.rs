@@ -3,14 +3,14 @@
 //!
 //! level-session kept each session key as `ÿ<id>ÿ<key>` (the `ÿ` UTF-8 encoded) holding the
 //! value's JSON, and level-ttl kept `!ttl!<record>` → expiry (decimal ms) plus an index under
-//! `!ttl!x!`. Each session becomes this store's layout (see [`crate::level_keys`]) with the latest
+//! `!ttl!x!`. Each session becomes this store's layout (see [`super::keys`]) with the latest
 //! expiry of its keys; sessions already expired are dropped; every legacy record is deleted. Each
 //! session moves in one atomic batch, so a crash mid-way leaves every session in one layout or the
 //! other, and the next open carries on.
 
 use rusty_leveldb::{LdbIterator, WriteBatch, DB};
 
-use crate::level_keys as keys;
+use super::keys;
 
 /// `ÿ` in UTF-8: level-session's separator.
 const LEGACY_SEP: &[u8] = &[0xC3, 0xBF];
@@ -68,7 +68,11 @@ fn read_legacy_sessions(db: &mut DB) -> rusty_leveldb::Result<Vec<LegacySession>
     if let Some((id, key)) = split_legacy(&record) {
       match sessions.last_mut() {
         Some(session) if session.id == id => {}
-        _ => sessions.push(LegacySession { id: id.to_vec(), records: Vec::new(), legacy_keys: Vec::new() }),
+        _ => sessions.push(LegacySession {
+          id: id.to_vec(),
+          records: Vec::new(),
+          legacy_keys: Vec::new(),
+        }),
       }
       let session = sessions.last_mut().expect("just pushed");
       session.records.push((key.to_vec(), value.to_vec()));
@@ -144,18 +148,31 @@ mod tests {
     db.put(&[b"!ttl!x!2000!".as_slice(), &foo].concat(), &foo).unwrap();
     db.put(&legacy_record("session:abc", "n"), b"5").unwrap();
     db.put(&legacy_record("session:old", "k"), b"1").unwrap();
-    db.put(&[TTL_PREFIX, b"!", &legacy_record("session:old", "k")].concat(), b"500").unwrap();
+    db.put(&[TTL_PREFIX, b"!", &legacy_record("session:old", "k")].concat(), b"500")
+      .unwrap();
 
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 1);
 
-    assert_eq!(db.get(&keys::data("session:abc", "foo")).unwrap().as_ref(), br#"{"bar":[1,2]}"#);
+    assert_eq!(
+      db.get(&keys::data("session:abc", "foo")).unwrap().as_ref(),
+      br#"{"bar":[1,2]}"#
+    );
     assert_eq!(db.get(&keys::data("session:abc", "n")).unwrap().as_ref(), b"5");
-    assert_eq!(keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()), Some((2000, false)));
-    assert!(db.get(&keys::meta("session:old")).is_none(), "expired sessions are not carried over");
+    assert_eq!(
+      keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()),
+      Some((2000, false))
+    );
+    assert!(
+      db.get(&keys::meta("session:old")).is_none(),
+      "expired sessions are not carried over"
+    );
     let mut iter = db.new_iter().unwrap();
     while iter.advance() {
       let (record, _) = iter.current().unwrap();
-      assert!(!record.starts_with(LEGACY_SEP) && !record.starts_with(TTL_PREFIX), "left {record:?}");
+      assert!(
+        !record.starts_with(LEGACY_SEP) && !record.starts_with(TTL_PREFIX),
+        "left {record:?}"
+      );
     }
     drop(iter);
     drop(db);
@@ -168,7 +185,10 @@ mod tests {
     db.put(&legacy_record("session:abc", "k"), b"1").unwrap();
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 1);
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 0);
-    assert_eq!(keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()), Some((11_000, false)));
+    assert_eq!(
+      keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()),
+      Some((11_000, false))
+    );
     drop(db);
     std::fs::remove_dir_all(dir).unwrap();
   }

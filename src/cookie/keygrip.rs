@@ -5,7 +5,7 @@
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::base64;
+use super::base64;
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -32,7 +32,7 @@ impl Keygrip {
   /// building `name=value` just to sign it).
   ///
   /// ```
-  /// let grip = generic_session::keygrip::Keygrip::new(&["secret"]).unwrap();
+  /// let grip = generic_session::cookie::keygrip::Keygrip::new(&["secret"]).unwrap();
   /// // As `new (require('keygrip'))(['secret']).sign('s=abc')` gives it.
   /// assert_eq!(grip.sign(&[b"s=abc"]), grip.sign(&[b"s", b"=", b"abc"]));
   /// ```
@@ -43,7 +43,10 @@ impl Keygrip {
   /// The position of the key that made `signature` for the data in `parts`, or `None` when none
   /// did. Each comparison takes the same time whatever the bytes, as Keygrip's does.
   pub fn index(&self, parts: &[&[u8]], signature: &str) -> Option<usize> {
-    self.keyed.iter().position(|keyed| constant_time_eq(digest(keyed, parts).as_bytes(), signature.as_bytes()))
+    self
+      .keyed
+      .iter()
+      .position(|keyed| constant_time_eq(digest(keyed, parts).as_bytes(), signature.as_bytes()))
   }
 }
 

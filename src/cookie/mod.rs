@@ -1,12 +1,18 @@
-//! The per-request cookie step: Cookie header → token (verified, or new) → Set-Cookie lines.
+//! The request path, in one call per request: the Cookie header ([`header`]) → the token, its
+//! signature verified ([`keygrip`]) or a new one made ([`token`]) → the Set-Cookie lines
+//! ([`set_cookie`], dated by [`http_date`]). [`base64`] is the encoding of tokens and signatures.
+
+pub mod base64;
+pub mod header;
+pub mod http_date;
+pub mod keygrip;
+pub mod set_cookie;
+pub mod token;
 
 use std::cell::RefCell;
 
-use crate::cookie_header;
-use crate::http_date;
-use crate::keygrip::Keygrip;
-use crate::set_cookie::{CookieAttributes, Template};
-use crate::token;
+use keygrip::Keygrip;
+use set_cookie::{CookieAttributes, Template};
 
 /// How one session cookie is read and written: its name, its lifetime and, when cookies are
 /// signed, the keys.
@@ -57,7 +63,12 @@ impl SessionCookie {
       // Signed by the newest key: the signature it came with is the one to send back.
       Some((token, Some((0, signature)))) => (token.to_owned(), Some(signature.to_owned())),
       Some((token, _)) => (token.to_owned(), self.sign(token)),
-      None if lazy => return Begun { token: token::generate(), set_cookies: Vec::new() },
+      None if lazy => {
+        return Begun {
+          token: token::generate(),
+          set_cookies: Vec::new(),
+        }
+      }
       None => {
         let token = token::generate();
         let signature = self.sign(&token);
@@ -83,8 +94,8 @@ impl SessionCookie {
   /// The cookie's raw value and its `.sig` value, for signing done outside (a Keygrip-like
   /// object from JavaScript). Implausible values are dropped here already.
   pub fn raw<'h>(&self, cookie_header: &'h str) -> (Option<&'h str>, Option<&'h str>) {
-    let value = cookie_header::find(cookie_header, &self.name).filter(|v| token::is_plausible(v));
-    let signature = value.and_then(|_| cookie_header::find(cookie_header, &self.sig_name));
+    let value = header::find(cookie_header, &self.name).filter(|v| token::is_plausible(v));
+    let signature = value.and_then(|_| header::find(cookie_header, &self.sig_name));
     (value, signature)
   }
 
@@ -124,7 +135,10 @@ impl SessionCookie {
   }
 
   fn sign(&self, value: &str) -> Option<String> {
-    self.keygrip.as_ref().map(|keygrip| keygrip.sign(&self.signed_parts(value)))
+    self
+      .keygrip
+      .as_ref()
+      .map(|keygrip| keygrip.sign(&self.signed_parts(value)))
   }
 
   /// What Keygrip signs for a cookie: `name=value`.
@@ -152,7 +166,10 @@ mod tests {
     let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
     let begun = cookie.begin(Some("a=1; s=abcd"), NOW_MS, false, false);
     assert_eq!(begun.token, "abcd");
-    assert_eq!(begun.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]);
+    assert_eq!(
+      begun.set_cookies,
+      vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]
+    );
   }
 
   #[test]
@@ -160,7 +177,10 @@ mod tests {
     let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
     cookie.begin(Some("s=abcd"), NOW_MS, false, false);
     let later = cookie.begin(Some("s=abcd"), NOW_MS + 1000.0, false, false);
-    assert_eq!(later.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:21 GMT; httponly"]);
+    assert_eq!(
+      later.set_cookies,
+      vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:21 GMT; httponly"]
+    );
   }
 
   #[test]
@@ -175,7 +195,11 @@ mod tests {
   fn replaces_garbage_with_a_new_token() {
     let cookie = SessionCookie::new("s", 1000.0, None, &CookieAttributes::default());
     for header in ["s=", "s=a b", "s=\u{1}\u{2}", &format!("s={}", "A".repeat(9000))] {
-      assert_eq!(cookie.begin(Some(header), NOW_MS, false, false).token.len(), 40, "{header:?}");
+      assert_eq!(
+        cookie.begin(Some(header), NOW_MS, false, false).token.len(),
+        40,
+        "{header:?}"
+      );
     }
   }
 
@@ -194,9 +218,19 @@ mod tests {
   fn rejects_a_tampered_or_unsigned_cookie() {
     let cookie = signed(&["k1"]);
     let sig = sign("k1", "s=abcd");
-    assert_ne!(cookie.begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false, false).token, "abce");
+    assert_ne!(
+      cookie
+        .begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false, false)
+        .token,
+      "abce"
+    );
     assert_ne!(cookie.begin(Some("s=abcd"), NOW_MS, false, false).token, "abcd");
-    assert_eq!(cookie.begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false, false).token, "abcd");
+    assert_eq!(
+      cookie
+        .begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false, false)
+        .token,
+      "abcd"
+    );
   }
 
   #[test]
@@ -212,8 +246,14 @@ mod tests {
   fn clearing_expires_in_1970_and_is_signed() {
     let lines = signed(&["k1"]).clearing(true);
     let sig = sign("k1", "s=");
-    assert_eq!(lines[0], "s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly");
-    assert_eq!(lines[1], format!("s.sig={sig}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly"));
+    assert_eq!(
+      lines[0],
+      "s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly"
+    );
+    assert_eq!(
+      lines[1],
+      format!("s.sig={sig}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly")
+    );
   }
 
   #[test]

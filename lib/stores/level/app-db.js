@@ -1,8 +1,8 @@
 'use strict'
 
 // LevelStore({ db }): the Store API in JavaScript over the application's own open database
-// (levelup or abstract-level, through ./level-db-adapter), shared with the application. It is the
-// native LevelStore's design (src/level_keys.rs, src/level_store.rs) on another engine.
+// (levelup or abstract-level, through ./adapter.js), shared with the application. It is the
+// native LevelStore's design (src/level/keys.rs, src/level/engine.rs) on another engine.
 //
 // Namespace: every key this store writes starts with '!session!', the prefix under which
 // db.sublevel('session') (abstract-level) and subleveldown keep their keys, so the application's
@@ -20,14 +20,12 @@
 // expiry, then writes), different sessions side by side; callbacks are called in call order, as
 // the native store's. Stores sharing one db object share these queues.
 
-const { levelDbAdapter } = require('./level-db-adapter')
-const { noop } = require('./pending')
-const { expireMs, setAsJson } = require('./store-values')
+const { TOMBSTONE_MS } = require('../../native')
+const { levelDbAdapter } = require('./adapter')
+const { noop, expireMs, setAsJson, closedError } = require('../common')
 
 const PREFIX = '!session!'
 const DATA = PREFIX + 'd'
-// How long a tombstone lasts for a session that had no expiry left (as src/level_store.rs).
-const TOMBSTONE_MS = 10 * 60 * 1000
 const META = PREFIX + 'm'
 const INDEX = PREFIX + 'x'
 const EXPIRY_DIGITS = 16 // Number.MAX_SAFE_INTEGER has 16 digits
@@ -267,11 +265,11 @@ function queuesFor (db) {
 
 // --- the store ---
 
-// new LevelDbStore({ db, sync, sweepInterval }), options already checked by LevelStore except db,
-// which throws a TypeError naming options.db when it is not a database. lib/level-store.js makes
+// new AppDbStore({ db, sync, sweepInterval }), options already checked by LevelStore except db,
+// which throws a TypeError naming options.db when it is not a database. ./index.js makes
 // this a LevelStore (its prototype inherits LevelStore.prototype, and with it kKeepsContract: every
 // callback here is called exactly once, never synchronously).
-class LevelDbStore {
+class AppDbStore {
   #db
   #queues
   #sweepInterval
@@ -345,7 +343,7 @@ class LevelDbStore {
   }
 
   #submit (callback, id, task) {
-    if (this.#closed) return process.nextTick(callback, closedError())
+    if (this.#closed) return process.nextTick(callback, closedError('LevelStore'))
     const ticket = this.#issued++
     this.#busy++
     this.#queues.run(id, task).then(
@@ -406,8 +404,4 @@ function asError (err) {
   return err instanceof Error ? err : new Error(`LevelStore: ${String(err)}`)
 }
 
-function closedError () {
-  return new Error('LevelStore is closed')
-}
-
-module.exports = LevelDbStore
+module.exports = AppDbStore

@@ -19,7 +19,14 @@ pub struct CookieAttributes {
 impl Default for CookieAttributes {
   /// The original's cookie: `path=/` and `httponly`, nothing else.
   fn default() -> Self {
-    CookieAttributes { path: "/".into(), domain: None, priority: None, same_site: None, http_only: true, partitioned: false }
+    CookieAttributes {
+      path: "/".into(),
+      domain: None,
+      priority: None,
+      same_site: None,
+      http_only: true,
+      partitioned: false,
+    }
   }
 }
 
@@ -37,7 +44,11 @@ pub struct Template {
 impl Template {
   pub fn new(attributes: &CookieAttributes) -> Self {
     let mut after_expires = String::new();
-    for (name, value) in [("domain", &attributes.domain), ("priority", &attributes.priority), ("samesite", &attributes.same_site)] {
+    for (name, value) in [
+      ("domain", &attributes.domain),
+      ("priority", &attributes.priority),
+      ("samesite", &attributes.same_site),
+    ] {
       if let Some(value) = value {
         after_expires.push_str("; ");
         after_expires.push_str(name);
@@ -52,21 +63,31 @@ impl Template {
     if attributes.partitioned {
       after_secure.push_str("; partitioned");
     }
-    Template { before_expires: format!("; path={}; expires=", attributes.path), after_expires, after_secure }
+    Template {
+      before_expires: format!("; path={}; expires=", attributes.path),
+      after_expires,
+      after_secure,
+    }
   }
 
-  /// One `Set-Cookie` value. `expires` is an HTTP date (see [`crate::http_date`]); `secure` is
+  /// One `Set-Cookie` value. `expires` is an HTTP date (see [`super::http_date`]); `secure` is
   /// decided per request.
   ///
   /// ```
-  /// use generic_session::set_cookie::{CookieAttributes, Template};
+  /// use generic_session::cookie::set_cookie::{CookieAttributes, Template};
   /// let template = Template::new(&CookieAttributes::default());
   /// let line = template.serialize("s", "abc", "Thu, 01 Jan 1970 00:00:00 GMT", false);
   /// assert_eq!(line, "s=abc; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly");
   /// ```
   pub fn serialize(&self, name: &str, value: &str, expires: &str, secure: bool) -> String {
     let mut line = String::with_capacity(
-      name.len() + value.len() + self.before_expires.len() + expires.len() + self.after_expires.len() + self.after_secure.len() + 9,
+      name.len()
+        + value.len()
+        + self.before_expires.len()
+        + expires.len()
+        + self.after_expires.len()
+        + self.after_secure.len()
+        + 9,
     );
     line.push_str(name);
     line.push('=');
@@ -91,7 +112,10 @@ mod tests {
   #[test]
   fn adds_secure_before_httponly() {
     let line = Template::new(&CookieAttributes::default()).serialize("s", "v", DATE, true);
-    assert_eq!(line, "s=v; path=/; expires=Fri, 02 Jan 1970 00:00:00 GMT; secure; httponly");
+    assert_eq!(
+      line,
+      "s=v; path=/; expires=Fri, 02 Jan 1970 00:00:00 GMT; secure; httponly"
+    );
   }
 
   #[test]
@@ -113,7 +137,11 @@ mod tests {
 
   #[test]
   fn leaves_out_httponly_when_asked() {
-    let attributes = CookieAttributes { http_only: false, same_site: Some("lax".into()), ..CookieAttributes::default() };
+    let attributes = CookieAttributes {
+      http_only: false,
+      same_site: Some("lax".into()),
+      ..CookieAttributes::default()
+    };
     let line = Template::new(&attributes).serialize("s", "v", DATE, false);
     assert_eq!(line, "s=v; path=/; expires=Fri, 02 Jan 1970 00:00:00 GMT; samesite=lax");
   }

@@ -63,9 +63,9 @@ pub fn encode_expiry(expires_ms: u64) -> [u8; 8] {
   expires_ms.to_be_bytes()
 }
 
-/// What a meta record says: the expiry, and whether the session was revoked (`delAll`): a
-/// revoked session's meta record stays until that expiry as a tombstone, so that a write still in
-/// flight cannot bring the session back.
+/// What a meta record says: the expiry, and whether the session was revoked (`revoke`, which
+/// `session.destroy()` and `regenerate()` call): a revoked session's meta record stays until that
+/// expiry as a tombstone, so that a write still in flight cannot bring the session back.
 pub fn decode_meta(value: &[u8]) -> Option<(u64, bool)> {
   match value.len() {
     8 => Some((u64::from_be_bytes(value.try_into().ok()?), false)),

@@ -41,7 +41,15 @@ mod tests {
 
   #[test]
   fn standard_matches_rfc4648_vectors() {
-    let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
+    let cases = [
+      ("", ""),
+      ("f", "Zg=="),
+      ("fo", "Zm8="),
+      ("foo", "Zm9v"),
+      ("foob", "Zm9vYg=="),
+      ("fooba", "Zm9vYmE="),
+      ("foobar", "Zm9vYmFy"),
+    ];
     for (plain, encoded) in cases {
       assert_eq!(encode_standard(plain.as_bytes()), encoded);
     }

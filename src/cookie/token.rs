@@ -16,14 +16,16 @@ pub const MAX_TOKEN_LEN: usize = 256;
 pub fn generate() -> String {
   let mut bytes = [0u8; TOKEN_BYTES];
   rand::thread_rng().fill_bytes(&mut bytes);
-  crate::base64::encode_standard(&bytes)
+  super::base64::encode_standard(&bytes)
 }
 
 /// Whether a cookie value can be a token: 1 to [`MAX_TOKEN_LEN`] base64 characters (either
 /// alphabet). Anything else (garbage bytes, separators, oversized values) means "no session".
 pub fn is_plausible(value: &str) -> bool {
   (1..=MAX_TOKEN_LEN).contains(&value.len())
-    && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+    && value
+      .bytes()
+      .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 /// on `;`, leading spaces are skipped, the value runs to the next `;` and is not decoded.
 ///
 /// ```
-/// use generic_session::cookie_header::find;
+/// use generic_session::cookie::header::find;
 /// assert_eq!(find("a=1; s=abc; s=def", "s"), Some("abc"));
 /// assert_eq!(find("as=1", "s"), None);
 /// ```

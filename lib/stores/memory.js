@@ -6,12 +6,12 @@
 // process.nextTick: a thread hop would cost some 30 times the work. So callbacks are never
 // synchronous, and operations apply in the order they are called.
 
-const { MemoryStoreCore } = require('./native')
-const { kKeepsContract } = require('./store-contract')
-const { noop } = require('./pending')
+const { MemoryStoreCore } = require('../native')
+const { kKeepsContract } = require('../store-contract')
+const { DEFAULT_EXPIRE_MS, noop, setAsJson } = require('./common')
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024 // a truck-load, as the original
-const DEFAULT_MAX_AGE_MS = 1000 * 60 * 60 * 24 * 7 * 2 // 2 weeks
+const DEFAULT_MAX_AGE_MS = DEFAULT_EXPIRE_MS
 
 // MemoryStore([options]): callable with or without `new`.
 function MemoryStore (options) {
@@ -24,75 +24,48 @@ MemoryStore.prototype[kKeepsContract] = true
 
 // The `expire` argument is ignored: idle expiry is options.cache.maxAge (as in the original).
 MemoryStore.prototype.get = function get (id, key, expire, callback) {
-  let value
-  try {
+  answer(callback, () => {
     const json = this._core.get(id, String(key))
-    value = json == null ? undefined : JSON.parse(json)
-  } catch (err) {
-    return process.nextTick(callback, err)
-  }
-  process.nextTick(callback, null, value)
+    return json == null ? undefined : JSON.parse(json)
+  }, true)
 }
 
 MemoryStore.prototype.getAll = function getAll (id, expire, callback) {
-  let all
-  try {
-    all = JSON.parse(this._core.getAll(id))
-  } catch (err) {
-    return process.nextTick(callback, err)
-  }
-  process.nextTick(callback, null, all)
+  answer(callback, () => JSON.parse(this._core.getAll(id)), true)
 }
 
-// Stores JSON.stringify(value). A value JSON cannot carry (a BigInt, a cycle) is refused with the
-// TypeError JSON.stringify throws, and nothing changes. One that JSON leaves out of an object
-// (undefined, a function) removes the key, as it would from the original's stored object.
 MemoryStore.prototype.set = function set (id, key, value, expire, callback = noop) {
-  try {
-    const json = JSON.stringify(value)
-    if (json === undefined) this._core.del(id, String(key))
-    else this._core.set(id, String(key), json)
-  } catch (err) {
-    return process.nextTick(callback, err)
-  }
-  process.nextTick(callback, null)
+  setAsJson(this, id, key, value, expire, callback, (json) => answer(callback, () => { this._core.set(id, String(key), json) }))
 }
 
 MemoryStore.prototype.del = function del (id, key, expire, callback = noop) {
-  try {
-    this._core.del(id, String(key))
-  } catch (err) {
-    return process.nextTick(callback, err)
-  }
-  process.nextTick(callback, null)
+  answer(callback, () => { this._core.del(id, String(key)) })
 }
 
 MemoryStore.prototype.delAll = function delAll (id, callback = noop) {
-  try {
-    this._core.delAll(id)
-  } catch (err) {
-    return process.nextTick(callback, err)
-  }
-  process.nextTick(callback, null)
+  answer(callback, () => { this._core.delAll(id) })
 }
 
 // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
 MemoryStore.prototype.revoke = function revoke (id, callback = noop) {
-  try {
-    this._core.revoke(id)
-  } catch (err) {
-    return process.nextTick(callback, err)
-  }
-  process.nextTick(callback, null)
+  answer(callback, () => { this._core.revoke(id) })
 }
 
 MemoryStore.prototype.extend = function extend (id, expire, callback = noop) {
+  answer(callback, () => { this._core.extend(id) })
+}
+
+// Runs one synchronous native call and defers its answer: `callback(null)` (with the result for
+// the reads), or the error it threw (a bad argument).
+function answer (callback, call, withValue = false) {
+  let result
   try {
-    this._core.extend(id)
+    result = call()
   } catch (err) {
     return process.nextTick(callback, err)
   }
-  process.nextTick(callback, null)
+  if (withValue) process.nextTick(callback, null, result)
+  else process.nextTick(callback, null)
 }
 
 // Sessions held (idle ones not yet swept included).

@@ -1,0 +1,49 @@
+'use strict'
+
+// What this package's stores share: how they read the Store API's `value` and `expire`
+// arguments, the default callback, the closed error, and callable constructors.
+
+// A session's idle lifetime when nobody says otherwise: 2 weeks, as the originals. options.js
+// (the `expire` option, in seconds) and MemoryStore (`cache.maxAge`) default to it too.
+const DEFAULT_EXPIRE_MS = 1000 * 60 * 60 * 24 * 7 * 2
+
+function noop () {}
+
+// The `expire` argument as the stores that keep expiries read it (LevelStore, LevelStore({ db }),
+// RedisStore): a positive number of milliseconds, or the default.
+function expireMs (expire) {
+  return typeof expire === 'number' && expire > 0 ? expire : DEFAULT_EXPIRE_MS
+}
+
+// set() as every store here does it: JSON.stringify(value), then `write(json)`. A value JSON cannot
+// carry (a BigInt, a cycle) is refused with its TypeError and nothing changes; one JSON leaves out
+// of objects (undefined, a function) removes the key, through the store's own del.
+function setAsJson (store, id, key, value, expire, callback, write) {
+  let json
+  try {
+    json = JSON.stringify(value)
+  } catch (err) {
+    return process.nextTick(callback, err)
+  }
+  if (json === undefined) return store.del(id, key, expire, callback)
+  write(json)
+}
+
+// What every call after close() gets.
+function closedError (storeName) {
+  return new Error(`${storeName} is closed`)
+}
+
+// `Class` as a function that makes instances with or without `new`, as the originals' store
+// factories do; `instanceof` holds for what it makes.
+function callable (Class) {
+  const Factory = function (...args) {
+    return new Class(...args)
+  }
+  Object.defineProperty(Factory, 'name', { value: Class.name })
+  Factory.prototype = Class.prototype
+  Object.defineProperty(Class.prototype, 'constructor', { value: Factory, writable: true, configurable: true })
+  return Factory
+}
+
+module.exports = { DEFAULT_EXPIRE_MS, noop, expireMs, setAsJson, closedError, callable }

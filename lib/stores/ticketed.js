@@ -1,0 +1,184 @@
+'use strict'
+
+// The off-thread stores (LevelStore, RedisStore): their operations finish on another thread. Each
+// call goes to the native side with a ticket, its callback waits here, and the native side answers
+// in batches, one JSON text per batch (src/completion.rs), matched to callbacks by ticket. Values
+// cross as JSON text both ways.
+//
+// The contract a new store of this kind fills:
+//
+// - JavaScript: a class extending TicketedStore whose constructor calls
+//     super(name, (deliver) => new FooStoreCore(settings..., deliver), { maxPending, startEachTurn })
+//   name           'FooStore': errors say "FooStore is closed"
+//   makeCore       makes the native half; `deliver(text)` is to be called with each batch of answers
+//   maxPending     at most this many calls wait at once; past it a call fails at once (default: no bound)
+//   startEachTurn  calls wait natively until the end of this turn of the event loop, then start
+//                  together with core.flush(); close() then waits for pending calls first
+// - Rust (src/binding/): a #[napi] class with
+//     submit(ticket, call, id, key, json, expireMs) -> bool   `call` a StoreCall; false once closed
+//     close(ticket) -> bool                                    answers `ticket` once closed
+//     flush()                                                  only with startEachTurn
+//   whose engine answers each src/operation.rs Op with a src/completion.rs Completion.
+//
+// The Store API methods below are then the store's; it adds whatever is its own (options, getters).
+
+const { StoreCall } = require('../native')
+const { noop, expireMs, setAsJson, closedError } = require('./common')
+
+const MAX_TICKET = 0xffffffff
+
+class TicketedStore {
+  #name
+  #core
+  #tickets
+  #maxPending
+  #startEachTurn
+  #starting = false
+  #closed = false
+
+  constructor (name, makeCore, { maxPending = Infinity, startEachTurn = false } = {}) {
+    const tickets = new Tickets(name)
+    this.#name = name
+    this.#tickets = tickets
+    this.#maxPending = maxPending
+    this.#startEachTurn = startEachTurn
+    this.#core = makeCore((text) => tickets.deliver(text))
+  }
+
+  get (id, key, expire, callback) {
+    this.#submit(callback, StoreCall.Get, id, String(key), undefined, expire)
+  }
+
+  getAll (id, expire, callback) {
+    this.#submit(callback, StoreCall.GetAll, id, undefined, undefined, expire)
+  }
+
+  set (id, key, value, expire, callback = noop) {
+    setAsJson(this, id, key, value, expire, callback, (json) =>
+      this.#submit(callback, StoreCall.Set, id, String(key), json, expire))
+  }
+
+  del (id, key, expire, callback = noop) {
+    this.#submit(callback, StoreCall.Del, id, String(key), undefined, expire)
+  }
+
+  delAll (id, callback = noop) {
+    this.#submit(callback, StoreCall.DelAll, id, undefined, undefined, undefined)
+  }
+
+  // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
+  revoke (id, callback = noop) {
+    this.#submit(callback, StoreCall.Revoke, id, undefined, undefined, undefined)
+  }
+
+  extend (id, expire, callback = noop) {
+    this.#submit(callback, StoreCall.Extend, id, undefined, undefined, expire)
+  }
+
+  // Closes the native side once every call made before has been applied, and calls back. Calls
+  // after close call back with an error; a second close calls back at once.
+  close (callback = noop) {
+    if (this.#closed) return process.nextTick(callback, null)
+    this.#closed = true
+    const closeCore = () => this.#tickets.issue((err) => {
+      this.#tickets.stop()
+      callback(err)
+    }, (ticket) => this.#core.close(ticket), () => closedError(this.#name))
+    // A store whose calls start at the end of the turn has nothing queued in order behind which
+    // the close could wait: it waits here (each pending call ends within its own bound).
+    if (this.#startEachTurn) this.#tickets.whenIdle(closeCore)
+    else closeCore()
+  }
+
+  #submit (callback, call, id, key, json, expire) {
+    if (this.#closed) return process.nextTick(callback, closedError(this.#name))
+    if (this.#tickets.size >= this.#maxPending) {
+      return process.nextTick(callback, new Error(
+        `${this.#name}: ${this.#maxPending} operations are already waiting (maxPending); is the server slow or down?`))
+    }
+    this.#tickets.issue(callback, (ticket) => this.#core.submit(ticket, call, id, key, json, expireMs(expire)),
+      () => closedError(this.#name))
+    // The many requests a busy server reads in one turn then cost one wake of the store's thread.
+    if (this.#startEachTurn && !this.#starting) {
+      this.#starting = true
+      setImmediate(() => {
+        this.#starting = false
+        this.#core.flush()
+      })
+    }
+  }
+}
+
+// The callbacks waiting for the native side, by ticket.
+class Tickets {
+  constructor (storeName) {
+    this.storeName = storeName
+    this.pending = new Map() // ticket -> callback
+    this.last = 0
+    this.idleWaiters = []
+    // The native threads must not keep an idle process alive, but a pending callback must: this
+    // timer is ref'd exactly while operations are pending.
+    this.keepAlive = setInterval(noop, 0x7fffffff).unref()
+  }
+
+  get size () {
+    return this.pending.size
+  }
+
+  // Sends one operation: `send(ticket)` hands it to the native side and returns false when that
+  // side is closed, which `closedError()` then reports. A throw from `send` (a bad argument) goes
+  // to the callback too. Callbacks are never called synchronously.
+  issue (callback, send, closedError) {
+    this.last = this.last === MAX_TICKET ? 1 : this.last + 1
+    const ticket = this.last
+    let sent
+    try {
+      sent = send(ticket)
+    } catch (err) {
+      return process.nextTick(callback, err)
+    }
+    if (!sent) return process.nextTick(callback, closedError())
+    this.pending.set(ticket, callback)
+    if (this.pending.size === 1) this.keepAlive.ref()
+  }
+
+  // One batch of answers: [[ticket], [ticket, null, value], [ticket, "error message"]].
+  deliver (text) {
+    let answers
+    try {
+      answers = JSON.parse(text)
+    } catch (err) {
+      // Only a value corrupted in storage can break the text; fail what is pending rather than hang.
+      answers = Array.from(this.pending.keys(), (ticket) => [ticket, `${this.storeName}: unreadable stored data (${err.message})`])
+    }
+    for (const [ticket, message, value] of answers) {
+      const callback = this.pending.get(ticket)
+      if (callback === undefined) continue
+      this.pending.delete(ticket)
+      try {
+        callback(message == null ? null : new Error(message), value)
+      } catch (err) {
+        // A throwing callback is the application's bug: let it surface as usual, after the rest
+        // of the batch has been answered.
+        process.nextTick(() => { throw err })
+      }
+    }
+    if (this.pending.size === 0) {
+      this.keepAlive.unref()
+      const waiters = this.idleWaiters.splice(0)
+      for (const waiter of waiters) waiter()
+    }
+  }
+
+  // Calls `fn` once nothing is pending (at once if nothing is).
+  whenIdle (fn) {
+    if (this.pending.size === 0) fn()
+    else this.idleWaiters.push(fn)
+  }
+
+  stop () {
+    clearInterval(this.keepAlive)
+  }
+}
+
+module.exports = { TicketedStore }

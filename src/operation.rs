@@ -1,0 +1,89 @@
+//! What a Store API call asks of an off-thread store (LevelStore's owner thread, RedisStore's
+//! runtime): one [`Op`] per call. The store answers each with a [`crate::completion::Completion`]
+//! carrying the caller's ticket. A new off-thread store takes these and nothing else; its binding
+//! turns `submit(ticket, call, id, key, json, expireMs)` into an `Op` (src/binding/mod.rs), and
+//! lib/stores/ticketed.js holds the JavaScript half of the contract.
+
+/// How long a tombstone lasts when the revoked session had no expiry left: long enough to outlive
+/// any write that was racing the revoke. (A session with time left keeps its tombstone that long.)
+pub const TOMBSTONE_MS: u64 = 10 * 60 * 1000;
+
+/// A Store API call. `expire_ms` is the session's idle lifetime, as the Store API passes it; `json`
+/// is the value's JSON text.
+#[derive(Debug, PartialEq)]
+pub enum Op {
+  Get {
+    id: String,
+    key: String,
+    expire_ms: u64,
+  },
+  GetAll {
+    id: String,
+    expire_ms: u64,
+  },
+  Set {
+    id: String,
+    key: String,
+    json: String,
+    expire_ms: u64,
+  },
+  Del {
+    id: String,
+    key: String,
+    expire_ms: u64,
+  },
+  DelAll {
+    id: String,
+  },
+  /// `delAll` leaving a tombstone, so that a write still in flight cannot bring the session back.
+  Revoke {
+    id: String,
+  },
+  Extend {
+    id: String,
+    expire_ms: u64,
+  },
+}
+
+impl Op {
+  /// The session the call is about.
+  pub fn id(&self) -> &str {
+    match self {
+      Op::Get { id, .. } | Op::GetAll { id, .. } | Op::Set { id, .. } | Op::Del { id, .. } => id,
+      Op::DelAll { id } | Op::Revoke { id } | Op::Extend { id, .. } => id,
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn every_call_names_its_session() {
+    let id = || "s1".to_string();
+    let calls = [
+      Op::Get {
+        id: id(),
+        key: "k".into(),
+        expire_ms: 1,
+      },
+      Op::GetAll { id: id(), expire_ms: 1 },
+      Op::Set {
+        id: id(),
+        key: "k".into(),
+        json: "1".into(),
+        expire_ms: 1,
+      },
+      Op::Del {
+        id: id(),
+        key: "k".into(),
+        expire_ms: 1,
+      },
+      Op::DelAll { id: id() },
+      Op::Revoke { id: id() },
+      Op::Extend { id: id(), expire_ms: 1 },
+    ];
+    assert!(calls.iter().all(|op| op.id() == "s1"));
+  }
+}

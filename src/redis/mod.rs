@@ -1,0 +1,13 @@
+//! RedisStore: sessions in Redis or Valkey (one server or a Cluster), shared by every process.
+//!
+//! - [`engine`]: the Store API operations as Redis commands, each within `commandTimeout`.
+//! - [`keys`]: key names (the session id is the Cluster hash tag).
+//! - [`lanes`]: one session's operations run in call order, different sessions' at once.
+//! - [`runtime`]: the tokio runtime, on a thread of its own.
+//! - [`outbox`]: finished operations wait there to cross to JavaScript in batches.
+
+pub mod engine;
+pub mod keys;
+pub mod lanes;
+pub mod outbox;
+pub mod runtime;
