@@ -22,8 +22,15 @@ declare namespace genericSession {
   interface CookiesLike {
     get(name: string, opts?: { signed?: boolean; expires?: Date }): string | undefined
     set(name: string, value: string, opts?: {
-      signed?: boolean; expires?: Date; path?: string; domain?: string; sameSite?: string
-      secure?: boolean; httpOnly?: boolean; priority?: string; partitioned?: boolean
+      signed?: boolean;
+      expires?: Date;
+      path?: string;
+      domain?: string;
+      sameSite?: string
+      secure?: boolean;
+      httpOnly?: boolean;
+      priority?: string;
+      partitioned?: boolean
     }): unknown
   }
 
@@ -338,5 +345,7 @@ interface GenericSession {
   levelSession: genericSession.LevelSession
 }
 
+// One name for the types (the namespace above) and the value, as `require('generic-session')` gives it.
+// eslint-disable-next-line @typescript-eslint/no-redeclare
 declare const genericSession: GenericSession
 export = genericSession

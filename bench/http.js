@@ -121,8 +121,14 @@ async function runHttp ({ seconds = 5, rounds = 1, only = parseOnly(), redis } =
       for (const name of Object.keys(best)) {
         const { rps, serverCpu, redisCpu, clientCpu } = best[name]
         rows.push({
-          mode, signed, name, rps: Math.round(rps), ratio: rps / best['bare http'].rps,
-          serverCpu, redisCpu: contenders[name].needsRedis ? redisCpu : undefined, clientCpu
+          mode,
+          signed,
+          name,
+          rps: Math.round(rps),
+          ratio: rps / best['bare http'].rps,
+          serverCpu,
+          redisCpu: contenders[name].needsRedis ? redisCpu : undefined,
+          clientCpu
         })
       }
     }

@@ -6,6 +6,7 @@
 
 const { spawn, spawnSync } = require('child_process')
 const net = require('net')
+const { setTimeout: sleep } = require('timers/promises')
 
 const REDIS_SERVER = process.env.REDIS_SERVER || 'redis-server'
 
@@ -54,7 +55,7 @@ async function startRedis () {
       if ((await command(port, 'PING')).startsWith('+PONG')) break
     } catch (err) {
       if (exited || attempt > 100) throw new Error(`redis-server did not start on port ${port}: ${err.message}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await sleep(50)
     }
   }
   return {

@@ -55,7 +55,7 @@ async function mix (store, count, seconds) {
 }
 
 const close = (store) => new Promise((resolve, reject) => store.close((err) => (err ? reject(err) : resolve())))
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { setTimeout: sleep } = require('timers/promises')
 
 async function main () {
   const small = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-scale-small-'))

@@ -1,20 +1,28 @@
 'use strict'
 
 // The original's functional test (tests/functional-test.js, itself from isaacs/RedSess) over real
-// HTTP (the shared suite, test/helpers/http-flow-suite.js) on genericSession.filter(store, options),
-// and an Express 5 app using genericSession.middleware.
+// HTTP (the shared suite, test/helpers/http-flow-suite.js) on every store (test/helpers/stores.js),
+// unsigned and with keys ['secret']; and an Express 5 app using genericSession.middleware.
 
 const assert = require('assert')
 const express = require('express')
 const genericSession = require('..')
-const MapStore = require('./helpers/map-store')
 const { startServer, createClient } = require('./helpers/http')
 const { assertSessionCookie } = require('./helpers/functional-server')
 const { describeHttpFlow } = require('./helpers/http-flow-suite')
+const { forEveryStore } = require('./helpers/stores')
 
-describeHttpFlow('MemoryStore', () => genericSession.filter(genericSession.MemoryStore()))
-describeHttpFlow('a custom Map store', () => genericSession.filter(new MapStore()))
-describeHttpFlow('MemoryStore with keys [\'secret\'] (signed cookies)', () => genericSession.filter(genericSession.MemoryStore(), { keys: ['secret'] }), { keys: ['secret'] })
+describe('the original\'s functional flow', () => {
+  forEveryStore((makeStore, kind) => {
+    for (const keys of [undefined, ['secret']]) {
+      let made
+      describeHttpFlow(keys ? 'signed cookies (keys [\'secret\'])' : 'unsigned cookies', () => {
+        made = kind.filter(keys && { keys })
+        return made.filter
+      }, { keys, close: () => made.release(), checkStoreAfterDestroy: true })
+    }
+  })
+})
 
 describe('an Express 5 app with app.use(genericSession.middleware(store))', () => {
   let server

@@ -7,7 +7,7 @@ const assert = require('assert')
 const Keygrip = require('keygrip')
 const genericSession = require('..')
 const { startServer, createClient, rawGet } = require('./helpers/http')
-const { forEveryStore } = require('./helpers/every-store')
+const { forEveryStore } = require('./helpers/stores')
 const { sessionApp } = require('./helpers/session-app')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
 

@@ -1,9 +1,9 @@
 'use strict'
 
 // LevelStore({ db }) and levelSession({ db }) on the application's own database, for each of
-// level@6 (levelup, callbacks), classic-level@3 and memory-level@3 (abstract-level, Promises):
-// the Store API suite and the HTTP flow (test/helpers/store-suite.js, http-flow-suite.js), then
-// what is particular to sharing a database: the '!session!' namespace, the application's db left
+// level@6 (levelup, callbacks), classic-level@3 and memory-level@3 (abstract-level, Promises; the
+// Store API suite and the HTTP flow run on each through test/helpers/stores.js): what is
+// particular to sharing a database: the '!session!' namespace, the application's db left
 // open, its errors reaching callbacks, expiry and the sweeper, order, and bad options.
 
 const assert = require('assert')
@@ -11,8 +11,6 @@ const path = require('path')
 const { execFile } = require('child_process')
 const genericSession = require('..')
 const { kKeepsContract } = require('../lib/store-contract')
-const { describeStoreApi } = require('./helpers/store-suite')
-const { describeHttpFlow } = require('./helpers/http-flow-suite')
 const { HOUR, sleep, tempDir, removeDir, api, touchEvery100ms, closeStore, closeQuietly } = require('./helpers/level')
 const { BACKENDS, MemoryLevel, isOpen, isOpening, entries, sessionRecords, rawGet, closeDb } = require('./helpers/level-db')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
@@ -36,43 +34,6 @@ function naming (Type, ...names) {
 
 for (const backend of BACKENDS) {
   describe(`LevelStore({ db }) on ${backend.name}`, () => {
-    // The shared suites, each store (or filter) on a fresh database closed after it.
-    const made = new Map()
-    describeStoreApi('the Store API', () => {
-      const dir = tempDir()
-      const db = backend.open(dir)
-      const store = LevelStore({ db })
-      made.set(store, { db, dir })
-      return store
-    }, async (store) => {
-      const { db, dir } = made.get(store)
-      made.delete(store)
-      try {
-        assert.ok(!(await closeStore(store)))
-      } finally {
-        await closeDb(db)
-        removeDir(dir)
-      }
-    })
-
-    let flowDb, flowDir
-    describeHttpFlow(`levelSession({ db }) on ${backend.name}`, () => {
-      flowDir = tempDir()
-      flowDb = backend.open(flowDir)
-      return levelSession({ db: flowDb })
-    }, {
-      checkStoreAfterDestroy: true,
-      close: async (filter) => {
-        try {
-          assert.ok(!(await closeStore(filter)))
-          assert.ok(isOpen(flowDb), 'closing the filter leaves the application\'s database open')
-        } finally {
-          await closeDb(flowDb)
-          removeDir(flowDir)
-        }
-      }
-    })
-
     describe('sharing the application\'s database', () => {
       // Each test has a directory and a database opened in it (still opening); stores made with
       // `open` are closed after it, then the database.

@@ -1,8 +1,7 @@
 'use strict'
 
-// level-session over real HTTP: the original's functional flow (the shared suite,
-// test/helpers/http-flow-suite.js) on genericSession.levelSession(dir), unsigned and signed;
-// sessions that outlive a server restart; the options that go on to genericSession; and the shape
+// level-session over real HTTP (the original's functional flow runs on levelSession(dir), unsigned
+// and signed, through test/helpers/stores.js): sessions that outlive a server restart; the options that go on to genericSession; and the shape
 // of require('generic-session/level-session').
 
 const assert = require('assert')
@@ -11,25 +10,8 @@ const genericSession = require('..')
 const levelSessionModule = require('../level-session')
 const { startServer, createClient, rawGet } = require('./helpers/http')
 const { obj, str, functionalHandler, assertSessionCookie } = require('./helpers/functional-server')
-const { describeHttpFlow } = require('./helpers/http-flow-suite')
 const { sleep, tempDir, removeDir, closeStore, closeQuietly } = require('./helpers/level')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
-
-// The shared flow on a levelSession in a fresh directory, closed and removed afterwards.
-function describeLevelFlow (label, makeFilter, keys) {
-  let dir
-  describeHttpFlow(label, () => makeFilter((dir = tempDir())), {
-    keys,
-    checkStoreAfterDestroy: true,
-    close: async (filter) => {
-      await closeQuietly(filter)
-      removeDir(dir)
-    }
-  })
-}
-
-describeLevelFlow('levelSession(dir)', (dir) => genericSession.levelSession(dir))
-describeLevelFlow('levelSession({ location, keys: [\'secret\'] }) (signed cookies)', (dir) => genericSession.levelSession({ location: dir, keys: ['secret'] }), ['secret'])
 
 // Each test with its own directory; the filter and server a test opens are closed after it.
 describe('levelSession', () => {

@@ -1,8 +1,7 @@
 'use strict'
 
-// LevelStore called directly: the Store API every store keeps (the shared suite,
-// test/helpers/store-suite.js) and further cases of it, then what is particular to a store on
-// disk: the expire argument is honoured, expired sessions are swept from disk, call order is apply
+// LevelStore called directly (the Store API every store keeps is test/store-api.test.js):
+// further cases of it, then what is particular to a store on disk: the expire argument is honoured, expired sessions are swept from disk, call order is apply
 // order, one opener per directory, close.
 
 const assert = require('assert')
@@ -10,7 +9,6 @@ const fs = require('fs')
 const path = require('path')
 const genericSession = require('..')
 const { HOUR, sleep, tempDir, removeDir, api, touchEvery100ms, closeStore, closeQuietly } = require('./helpers/level')
-const { describeStoreApi } = require('./helpers/store-suite')
 
 const { LevelStore } = genericSession
 
@@ -128,10 +126,6 @@ describe('LevelStore', () => {
       })
     })
   })
-
-  // The Store API every store keeps (test/helpers/store-suite.js), each test on a store in its own
-  // directory (closed by the afterEach above).
-  describeStoreApi('the Store API', () => open())
 
   describe('the Store API, further cases', () => {
     let store, s

@@ -7,7 +7,7 @@
 const assert = require('assert')
 const genericSession = require('..')
 const { startServer, createClient } = require('./helpers/http')
-const { forEveryStore } = require('./helpers/every-store')
+const { forEveryStore } = require('./helpers/stores')
 const { sessionApp, sleep } = require('./helpers/session-app')
 const { api } = require('./helpers/store-promises')
 

@@ -9,6 +9,7 @@ const genericSession = require('..')
 const MemoryStore = require('../memory-store')
 const MapStore = require('./helpers/map-store')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
+const { setTimeout: sleep } = require('timers/promises')
 
 const cookieValues = (lines) => Object.fromEntries([].concat(lines || []).map((line) => {
   const pair = line.split(';')[0]
@@ -317,7 +318,7 @@ describe('a misbehaving custom store', () => {
       const set = []
       session.get('k', (err, v) => got.push([err, v]))
       session.set('k', 1, (err) => set.push(err))
-      await new Promise((resolve) => setTimeout(resolve, 30))
+      await sleep(30)
       assert.deepStrictEqual(got, [[null, 1]])
       assert.deepStrictEqual(set, [null])
     })

@@ -1,7 +1,8 @@
 'use strict'
 
-// RedisStore against real redis-server processes started here (test/helpers/redis.js): the Store
-// API suite and the HTTP flow on one server and on a 3-master cluster, the layout in Redis, 100
+// RedisStore against real redis-server processes started here (test/helpers/redis.js; the Store
+// API suite and the HTTP flow run on one server and on a 3-master cluster through
+// test/helpers/stores.js): the layout in Redis, 100
 // parallel writers, Redis down at start, killed and hung mid-run, close, and bad options.
 
 const assert = require('assert')
@@ -9,11 +10,8 @@ const { CookieJar } = require('tough-cookie')
 const genericSession = require('..')
 const { RedisStore } = genericSession
 const { describeWithRedis, startRedis, startCluster, freePort, RedisServer, sleep } = require('./helpers/redis')
-const { describeStoreApi } = require('./helpers/store-suite')
-const { describeHttpFlow } = require('./helpers/http-flow-suite')
 const { api, HOUR } = require('./helpers/store-promises')
 const { startServer, createClient } = require('./helpers/http')
-const { functionalHandler } = require('./helpers/functional-server')
 const { startExample } = require('./helpers/example')
 
 const closeStore = (store) => new Promise((resolve) => store.close(resolve))
@@ -41,28 +39,6 @@ describeWithRedis('RedisStore', function () {
   after(async () => {
     if (redis) await redis.remove()
     if (cluster) await cluster.remove()
-  })
-
-  describe('on one server', () => {
-    describeStoreApi('the Store API', () => RedisStore({ url: redis.url, prefix: freshPrefix() }), closeStore)
-  })
-
-  describe('on a 3-master Redis Cluster', () => {
-    describeStoreApi('the Store API', () => RedisStore({ cluster: cluster.urls, prefix: freshPrefix() }), closeStore)
-  })
-
-  describe('over HTTP', () => {
-    const close = (filter) => closeStore(filter.store)
-    const filterOn = (options, sessionOptions) => {
-      const store = RedisStore({ ...options(), prefix: freshPrefix() })
-      const filter = genericSession.filter(store, sessionOptions)
-      filter.store = store
-      return filter
-    }
-    describeHttpFlow('RedisStore (one server)', () => filterOn(() => ({ url: redis.url })), { close, checkStoreAfterDestroy: true })
-    describeHttpFlow('RedisStore (one server, signed cookies)', () => filterOn(() => ({ url: redis.url }), { keys: ['secret'] }),
-      { keys: ['secret'], close, checkStoreAfterDestroy: true })
-    describeHttpFlow('RedisStore (cluster)', () => filterOn(() => ({ cluster: cluster.urls })), { close, checkStoreAfterDestroy: true })
   })
 
   describe('layout in Redis', () => {

@@ -7,7 +7,7 @@
 const assert = require('assert')
 const genericSession = require('..')
 const { startServer, createClient } = require('./helpers/http')
-const { forEveryStore } = require('./helpers/every-store')
+const { forEveryStore } = require('./helpers/stores')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
 
 // /login/<user> regenerates, then records the user; /whoami, /set/<k>/<v> and /all as named.

@@ -6,6 +6,7 @@ const assert = require('assert')
 const genericSession = require('..')
 const MapStore = require('./helpers/map-store')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
+const { setTimeout: sleep } = require('timers/promises')
 
 const stores = {
   MemoryStore: () => genericSession.MemoryStore(),
@@ -222,7 +223,7 @@ for (const [storeName, makeStore] of Object.entries(stores)) {
         process.on('unhandledRejection', onUnhandled)
         try {
           session.set('k', 1n) // rejected, and nobody looks
-          await new Promise((resolve) => setTimeout(resolve, 20))
+          await sleep(20)
         } finally {
           process.removeListener('unhandledRejection', onUnhandled)
         }

@@ -1,24 +1,17 @@
 'use strict'
 
-// The Store API called directly (the shared suite, test/helpers/store-suite.js) on MemoryStore,
-// every way of making one, and on the custom Map store; then what is particular to MemoryStore:
-// the byte bound, the idle lifetime, LRU order.
+// The Store API called directly (the shared suite, test/helpers/store-suite.js) on every store
+// (test/helpers/stores.js) and on MemoryStore made every other way; then what is particular to
+// MemoryStore: the byte bound, the idle lifetime, LRU order.
 
 const assert = require('assert')
 const genericSession = require('..')
 const MemoryStoreModule = require('../memory-store')
-const MapStore = require('./helpers/map-store')
 const { HOUR, api } = require('./helpers/store-promises')
 const { describeStoreApi } = require('./helpers/store-suite')
+const { forEveryStore } = require('./helpers/stores')
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-const stores = {
-  'MemoryStore()': () => genericSession.MemoryStore(),
-  'new MemoryStore()': () => new genericSession.MemoryStore(),
-  'require(\'../memory-store\')()': () => MemoryStoreModule(),
-  'a custom Map store': () => new MapStore()
-}
+const { setTimeout: sleep } = require('timers/promises')
 
 describe('require(\'generic-session/memory-store\')', () => {
   it('is the same function as genericSession.MemoryStore', () => {
@@ -43,7 +36,9 @@ describe('require(\'generic-session/memory-store\')', () => {
   })
 })
 
-for (const [name, makeStore] of Object.entries(stores)) describeStoreApi(`the Store API of ${name}`, makeStore)
+describe('the Store API', () => forEveryStore((makeStore) => describeStoreApi('the Store API', makeStore)))
+describeStoreApi('the Store API of new MemoryStore()', () => new genericSession.MemoryStore())
+describeStoreApi('the Store API of require(\'../memory-store\')()', () => MemoryStoreModule())
 
 describe('MemoryStore specifics', () => {
   // The JSON of one session holding { k: <n characters> }.

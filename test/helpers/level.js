@@ -10,7 +10,7 @@ const path = require('path')
 const { spawn } = require('child_process')
 const { HOUR, api } = require('./store-promises')
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { setTimeout: sleep } = require('timers/promises')
 
 function tempDir () {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gs-level-'))

@@ -13,7 +13,7 @@ const net = require('net')
 const path = require('path')
 const { spawn, execFileSync } = require('child_process')
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { setTimeout: sleep } = require('timers/promises')
 
 function findExecutable (name) {
   try {

@@ -9,7 +9,7 @@
 //   /login             regenerate(); { before, after }
 //   /destroy           destroy(); null
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { setTimeout: sleep } = require('timers/promises')
 
 function sessionApp (filter) {
   return (req, res) => filter(req, res, async () => {

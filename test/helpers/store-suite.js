@@ -8,7 +8,7 @@
 const assert = require('assert')
 const { HOUR, api } = require('./store-promises')
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { setTimeout: sleep } = require('timers/promises')
 
 // describe(label) of the Store API on a fresh store from makeStore() per test, closed after it
 // with closeStore(store) when given.

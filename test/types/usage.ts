@@ -78,8 +78,15 @@ genericSession.RedisStore({ cluster: 'redis://b' })
 
 // Cookie attributes and regenerate
 genericSession.middleware(genericSession.MemoryStore(), {
-  sameSite: 'strict', secure: 'auto', trustProxy: true, domain: 'example.com', path: '/app',
-  partitioned: false, priority: 'high', httpOnly: true, cookieName: '__Host-s'
+  sameSite: 'strict',
+  secure: 'auto',
+  trustProxy: true,
+  domain: 'example.com',
+  path: '/app',
+  partitioned: false,
+  priority: 'high',
+  httpOnly: true,
+  cookieName: '__Host-s'
 })
 genericSession.middleware(genericSession.MemoryStore(), { sameSite: false, secure: true })
 // @ts-expect-error sameSite is one of lax, strict, none or a boolean
