@@ -2,9 +2,9 @@
 
 // The original's functional test (tests/functional-test.js, itself from isaacs/RedSess) as one
 // suite over real HTTP: a browser-like client with a cookie jar talks to a server running the
-// original's request handler (./functional-server) behind a session filter. Run for
-// genericSession.filter on MemoryStore, the custom Map store and signed cookies in
-// test/http-flow.test.js, and for levelSession, unsigned and signed, in test/level-http.test.js.
+// original's request handler (./functional-server) behind a session filter. Run by
+// test/http-flow.test.js, unsigned and signed, on the filter of every store in
+// test/helpers/stores.js (levelSession for the LevelStores, genericSession.filter for the rest).
 
 const assert = require('assert')
 const Keygrip = require('keygrip')

@@ -1,9 +1,9 @@
 'use strict'
 
 // The Store API every store keeps, as one suite: get/getAll/set/del/delAll/extend with the
-// (id, key, value, expire, cb) signatures, called directly. Run for MemoryStore (every way of making
-// one) and the custom Map store in test/store-api.test.js, and for LevelStore in
-// test/level-store.test.js; what is particular to one store stays in that store's file.
+// (id, key, value, expire, cb) signatures, called directly. Run by test/store-api.test.js for every
+// store in test/helpers/stores.js (and MemoryStore made every other way); what is particular to
+// one store stays in that store's test file.
 
 const assert = require('assert')
 const { HOUR, api } = require('./store-promises')
