@@ -61,32 +61,14 @@ mod tests {
   #[test]
   fn encodes_each_kind_of_outcome() {
     let batch = [
-      Completion {
-        ticket: 1,
-        outcome: Outcome::Done,
-      },
-      Completion {
-        ticket: 2,
-        outcome: Outcome::Value(Some(b"{\"a\":1}".to_vec())),
-      },
-      Completion {
-        ticket: 3,
-        outcome: Outcome::Value(None),
-      },
-      Completion {
-        ticket: 4,
-        outcome: Outcome::Object("{\"k\":\"v\"}".into()),
-      },
-      Completion {
-        ticket: 5,
-        outcome: Outcome::Failed("no \"redis\"".into()),
-      },
+      Completion { ticket: 1, outcome: Outcome::Done },
+      Completion { ticket: 2, outcome: Outcome::Value(Some(b"{\"a\":1}".to_vec())) },
+      Completion { ticket: 3, outcome: Outcome::Value(None) },
+      Completion { ticket: 4, outcome: Outcome::Object("{\"k\":\"v\"}".into()) },
+      Completion { ticket: 5, outcome: Outcome::Failed("no \"redis\"".into()) },
     ];
     let text = encode(&batch);
-    assert_eq!(
-      text,
-      r#"[[1],[2,null,{"a":1}],[3],[4,null,{"k":"v"}],[5,"no \"redis\""]]"#
-    );
+    assert_eq!(text, r#"[[1],[2,null,{"a":1}],[3],[4,null,{"k":"v"}],[5,"no \"redis\""]]"#);
     let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), 5);
   }

@@ -43,11 +43,7 @@ struct Session {
 
 impl Session {
   fn new(now: Instant) -> Self {
-    Session {
-      records: Vec::new(),
-      bytes: 1,
-      touched: now,
-    }
+    Session { records: Vec::new(), bytes: 1, touched: now }
   }
 
   fn position(&self, key: &str) -> Option<usize> {
@@ -61,12 +57,7 @@ impl Session {
 
 impl MemoryStore {
   pub fn new(limits: Limits) -> Self {
-    MemoryStore {
-      sessions: LruCache::unbounded(),
-      tombstones: LruCache::unbounded(),
-      limits,
-      used_bytes: 0,
-    }
+    MemoryStore { sessions: LruCache::unbounded(), tombstones: LruCache::unbounded(), limits, used_bytes: 0 }
   }
 
   /// The JSON text stored under `key`, refreshing the session's idle time.
@@ -79,10 +70,9 @@ impl MemoryStore {
   /// The whole session as one JSON object text (`{}` when it holds nothing).
   pub fn get_all(&mut self, id: &str, now: Instant) -> String {
     match self.live(id, now) {
-      Some(session) => json_text::object(
-        session.records.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        session.bytes + 1,
-      ),
+      Some(session) => {
+        json_text::object(session.records.iter().map(|(k, v)| (k.as_str(), v.as_str())), session.bytes + 1)
+      }
       None => "{}".to_owned(),
     }
   }
@@ -228,10 +218,7 @@ mod tests {
   use super::*;
 
   fn store(max_bytes: usize, max_age_ms: u64) -> MemoryStore {
-    MemoryStore::new(Limits {
-      max_bytes,
-      max_age: Duration::from_millis(max_age_ms),
-    })
+    MemoryStore::new(Limits { max_bytes, max_age: Duration::from_millis(max_age_ms) })
   }
 
   #[test]

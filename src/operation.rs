@@ -63,23 +63,10 @@ mod tests {
   fn every_call_names_its_session() {
     let id = || "s1".to_string();
     let calls = [
-      Op::Get {
-        id: id(),
-        key: "k".into(),
-        expire_ms: 1,
-      },
+      Op::Get { id: id(), key: "k".into(), expire_ms: 1 },
       Op::GetAll { id: id(), expire_ms: 1 },
-      Op::Set {
-        id: id(),
-        key: "k".into(),
-        json: "1".into(),
-        expire_ms: 1,
-      },
-      Op::Del {
-        id: id(),
-        key: "k".into(),
-        expire_ms: 1,
-      },
+      Op::Set { id: id(), key: "k".into(), json: "1".into(), expire_ms: 1 },
+      Op::Del { id: id(), key: "k".into(), expire_ms: 1 },
       Op::DelAll { id: id() },
       Op::Revoke { id: id() },
       Op::Extend { id: id(), expire_ms: 1 },

@@ -28,11 +28,7 @@ impl JsLevelStore {
   pub fn new(location: String, sync: bool, sweep_interval_ms: f64, deliver: Function<String, ()>) -> Result<Self> {
     // Weak: an idle store must not keep the process alive; lib/stores/ticketed.js holds a
     // ref'd handle while operations are pending.
-    let deliver: Deliver = deliver
-      .build_threadsafe_function()
-      .weak::<true>()
-      .callee_handled::<false>()
-      .build()?;
+    let deliver: Deliver = deliver.build_threadsafe_function().weak::<true>().callee_handled::<false>().build()?;
     let interval = Duration::from_millis(sweep_interval_ms.max(1.0) as u64);
     let thread = StoreThread::spawn(PathBuf::from(location), sync, interval, move |completions| {
       deliver.call(encode(&completions), ThreadsafeFunctionCallMode::NonBlocking);

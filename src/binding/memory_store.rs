@@ -16,13 +16,8 @@ impl JsMemoryStore {
   /// `maxBytes`: bound on stored JSON; `maxAgeMs`: idle lifetime. Validated by the caller.
   #[napi(constructor)]
   pub fn new(max_bytes: f64, max_age_ms: f64) -> Self {
-    let limits = Limits {
-      max_bytes: max_bytes as usize,
-      max_age: Duration::from_secs_f64(max_age_ms / 1000.0),
-    };
-    JsMemoryStore {
-      inner: MemoryStore::new(limits),
-    }
+    let limits = Limits { max_bytes: max_bytes as usize, max_age: Duration::from_secs_f64(max_age_ms / 1000.0) };
+    JsMemoryStore { inner: MemoryStore::new(limits) }
   }
 
   /// The stored JSON text, or `null`.

@@ -39,26 +39,13 @@ fn operation(call: StoreCall, id: String, key: Option<String>, json: Option<Stri
   let expire_ms = millis(expire_ms);
   let key = || key.ok_or_else(|| Error::new(Status::InvalidArg, "the call needs a key"));
   Ok(match call {
-    StoreCall::Get => Op::Get {
-      id,
-      key: key()?,
-      expire_ms,
-    },
+    StoreCall::Get => Op::Get { id, key: key()?, expire_ms },
     StoreCall::GetAll => Op::GetAll { id, expire_ms },
     StoreCall::Set => {
       let json = json.ok_or_else(|| Error::new(Status::InvalidArg, "set needs a value"))?;
-      Op::Set {
-        id,
-        key: key()?,
-        json,
-        expire_ms,
-      }
+      Op::Set { id, key: key()?, json, expire_ms }
     }
-    StoreCall::Del => Op::Del {
-      id,
-      key: key()?,
-      expire_ms,
-    },
+    StoreCall::Del => Op::Del { id, key: key()?, expire_ms },
     StoreCall::DelAll => Op::DelAll { id },
     StoreCall::Revoke => Op::Revoke { id },
     StoreCall::Extend => Op::Extend { id, expire_ms },

@@ -86,14 +86,7 @@ impl JsRedisStore {
         deliver.call(outbox, ThreadsafeFunctionCallMode::NonBlocking);
       }
     }));
-    Ok(JsRedisStore {
-      running: Some(Running {
-        runtime,
-        engine: Arc::new(engine),
-        outbox,
-        inbox: RefCell::default(),
-      }),
-    })
+    Ok(JsRedisStore { running: Some(Running { runtime, engine: Arc::new(engine), outbox, inbox: RefCell::default() }) })
   }
 
   /// Queues one Store API call (src/binding/mod.rs) for the next `flush`. `false` after close:
@@ -134,23 +127,14 @@ impl JsRedisStore {
   /// it once nothing is pending, so no operation is cut off.
   #[napi]
   pub fn close(&mut self, ticket: u32) -> bool {
-    let Some(Running {
-      runtime,
-      engine,
-      outbox,
-      ..
-    }) = self.running.take()
-    else {
+    let Some(Running { runtime, engine, outbox, .. }) = self.running.take() else {
       return false;
     };
     // Not on the JavaScript thread: stopping a runtime waits for its threads.
     std::thread::spawn(move || {
       drop(engine);
       runtime.stop();
-      outbox.push(Completion {
-        ticket,
-        outcome: Outcome::Done,
-      });
+      outbox.push(Completion { ticket, outcome: Outcome::Done });
     });
     true
   }

@@ -46,9 +46,7 @@ impl JsSessionCookie {
       http_only: attributes.http_only,
       partitioned: attributes.partitioned,
     };
-    Ok(JsSessionCookie {
-      inner: SessionCookie::new(&name, expire_ms, keygrip, &attributes),
-    })
+    Ok(JsSessionCookie { inner: SessionCookie::new(&name, expire_ms, keygrip, &attributes) })
   }
 
   /// The whole per-request step in one call. Returns the Set-Cookie values and then the token,
@@ -90,12 +88,7 @@ impl JsSessionCookie {
   /// (milliseconds since the epoch; `0` clears the cookie).
   #[napi]
   pub fn lines(&self, token: String, signature: Option<String>, expires_at_ms: f64, secure: bool) -> Vec<String> {
-    self.inner.lines(
-      &token,
-      signature.as_deref(),
-      (expires_at_ms / 1000.0).floor() as i64,
-      secure,
-    )
+    self.inner.lines(&token, signature.as_deref(), (expires_at_ms / 1000.0).floor() as i64, secure)
   }
 }
 

@@ -1,9 +1,7 @@
 //! HTTP dates (`Thu, 01 Jan 1970 00:00:00 GMT`), as JavaScript's `Date#toUTCString` writes them.
 
 const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-  "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Formats whole seconds since the Unix epoch (UTC) for a cookie's `expires` attribute.
 ///

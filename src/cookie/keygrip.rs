@@ -21,10 +21,8 @@ impl Keygrip {
     if keys.is_empty() {
       return None;
     }
-    let keyed = keys
-      .iter()
-      .map(|key| HmacSha1::new_from_slice(key.as_ref()).expect("HMAC takes keys of any length"))
-      .collect();
+    let keyed =
+      keys.iter().map(|key| HmacSha1::new_from_slice(key.as_ref()).expect("HMAC takes keys of any length")).collect();
     Some(Keygrip { keyed })
   }
 
@@ -43,10 +41,7 @@ impl Keygrip {
   /// The position of the key that made `signature` for the data in `parts`, or `None` when none
   /// did. Each comparison takes the same time whatever the bytes, as Keygrip's does.
   pub fn index(&self, parts: &[&[u8]], signature: &str) -> Option<usize> {
-    self
-      .keyed
-      .iter()
-      .position(|keyed| constant_time_eq(digest(keyed, parts).as_bytes(), signature.as_bytes()))
+    self.keyed.iter().position(|keyed| constant_time_eq(digest(keyed, parts).as_bytes(), signature.as_bytes()))
   }
 }
 

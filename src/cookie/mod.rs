@@ -63,12 +63,7 @@ impl SessionCookie {
       // Signed by the newest key: the signature it came with is the one to send back.
       Some((token, Some((0, signature)))) => (token.to_owned(), Some(signature.to_owned())),
       Some((token, _)) => (token.to_owned(), self.sign(token)),
-      None if lazy => {
-        return Begun {
-          token: token::generate(),
-          set_cookies: Vec::new(),
-        }
-      }
+      None if lazy => return Begun { token: token::generate(), set_cookies: Vec::new() },
       None => {
         let token = token::generate();
         let signature = self.sign(&token);
@@ -135,10 +130,7 @@ impl SessionCookie {
   }
 
   fn sign(&self, value: &str) -> Option<String> {
-    self
-      .keygrip
-      .as_ref()
-      .map(|keygrip| keygrip.sign(&self.signed_parts(value)))
+    self.keygrip.as_ref().map(|keygrip| keygrip.sign(&self.signed_parts(value)))
   }
 
   /// What Keygrip signs for a cookie: `name=value`.
@@ -166,10 +158,7 @@ mod tests {
     let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
     let begun = cookie.begin(Some("a=1; s=abcd"), NOW_MS, false, false);
     assert_eq!(begun.token, "abcd");
-    assert_eq!(
-      begun.set_cookies,
-      vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]
-    );
+    assert_eq!(begun.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:20 GMT; httponly"]);
   }
 
   #[test]
@@ -177,10 +166,7 @@ mod tests {
     let cookie = SessionCookie::new("s", 3_600_000.0, None, &CookieAttributes::default());
     cookie.begin(Some("s=abcd"), NOW_MS, false, false);
     let later = cookie.begin(Some("s=abcd"), NOW_MS + 1000.0, false, false);
-    assert_eq!(
-      later.set_cookies,
-      vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:21 GMT; httponly"]
-    );
+    assert_eq!(later.set_cookies, vec!["s=abcd; path=/; expires=Tue, 14 Nov 2023 23:13:21 GMT; httponly"]);
   }
 
   #[test]
@@ -195,11 +181,7 @@ mod tests {
   fn replaces_garbage_with_a_new_token() {
     let cookie = SessionCookie::new("s", 1000.0, None, &CookieAttributes::default());
     for header in ["s=", "s=a b", "s=\u{1}\u{2}", &format!("s={}", "A".repeat(9000))] {
-      assert_eq!(
-        cookie.begin(Some(header), NOW_MS, false, false).token.len(),
-        40,
-        "{header:?}"
-      );
+      assert_eq!(cookie.begin(Some(header), NOW_MS, false, false).token.len(), 40, "{header:?}");
     }
   }
 
@@ -218,19 +200,9 @@ mod tests {
   fn rejects_a_tampered_or_unsigned_cookie() {
     let cookie = signed(&["k1"]);
     let sig = sign("k1", "s=abcd");
-    assert_ne!(
-      cookie
-        .begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false, false)
-        .token,
-      "abce"
-    );
+    assert_ne!(cookie.begin(Some(&format!("s=abce; s.sig={sig}")), NOW_MS, false, false).token, "abce");
     assert_ne!(cookie.begin(Some("s=abcd"), NOW_MS, false, false).token, "abcd");
-    assert_eq!(
-      cookie
-        .begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false, false)
-        .token,
-      "abcd"
-    );
+    assert_eq!(cookie.begin(Some(&format!("s=abcd; s.sig={sig}")), NOW_MS, false, false).token, "abcd");
   }
 
   #[test]
@@ -246,14 +218,8 @@ mod tests {
   fn clearing_expires_in_1970_and_is_signed() {
     let lines = signed(&["k1"]).clearing(true);
     let sig = sign("k1", "s=");
-    assert_eq!(
-      lines[0],
-      "s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly"
-    );
-    assert_eq!(
-      lines[1],
-      format!("s.sig={sig}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly")
-    );
+    assert_eq!(lines[0], "s=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly");
+    assert_eq!(lines[1], format!("s.sig={sig}; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; secure; httponly"));
   }
 
   #[test]

@@ -44,11 +44,9 @@ pub struct Template {
 impl Template {
   pub fn new(attributes: &CookieAttributes) -> Self {
     let mut after_expires = String::new();
-    for (name, value) in [
-      ("domain", &attributes.domain),
-      ("priority", &attributes.priority),
-      ("samesite", &attributes.same_site),
-    ] {
+    for (name, value) in
+      [("domain", &attributes.domain), ("priority", &attributes.priority), ("samesite", &attributes.same_site)]
+    {
       if let Some(value) = value {
         after_expires.push_str("; ");
         after_expires.push_str(name);
@@ -63,11 +61,7 @@ impl Template {
     if attributes.partitioned {
       after_secure.push_str("; partitioned");
     }
-    Template {
-      before_expires: format!("; path={}; expires=", attributes.path),
-      after_expires,
-      after_secure,
-    }
+    Template { before_expires: format!("; path={}; expires=", attributes.path), after_expires, after_secure }
   }
 
   /// One `Set-Cookie` value. `expires` is an HTTP date (see [`super::http_date`]); `secure` is
@@ -112,10 +106,7 @@ mod tests {
   #[test]
   fn adds_secure_before_httponly() {
     let line = Template::new(&CookieAttributes::default()).serialize("s", "v", DATE, true);
-    assert_eq!(
-      line,
-      "s=v; path=/; expires=Fri, 02 Jan 1970 00:00:00 GMT; secure; httponly"
-    );
+    assert_eq!(line, "s=v; path=/; expires=Fri, 02 Jan 1970 00:00:00 GMT; secure; httponly");
   }
 
   #[test]
@@ -137,11 +128,8 @@ mod tests {
 
   #[test]
   fn leaves_out_httponly_when_asked() {
-    let attributes = CookieAttributes {
-      http_only: false,
-      same_site: Some("lax".into()),
-      ..CookieAttributes::default()
-    };
+    let attributes =
+      CookieAttributes { http_only: false, same_site: Some("lax".into()), ..CookieAttributes::default() };
     let line = Template::new(&attributes).serialize("s", "v", DATE, false);
     assert_eq!(line, "s=v; path=/; expires=Fri, 02 Jan 1970 00:00:00 GMT; samesite=lax");
   }

@@ -23,9 +23,7 @@ pub fn generate() -> String {
 /// alphabet). Anything else (garbage bytes, separators, oversized values) means "no session".
 pub fn is_plausible(value: &str) -> bool {
   (1..=MAX_TOKEN_LEN).contains(&value.len())
-    && value
-      .bytes()
-      .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+    && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
 }
 
 #[cfg(test)]

@@ -35,10 +35,7 @@ const LEGACY_EXPIRE_MS: u64 = 14 * 24 * 60 * 60 * 1000;
 
 /// Milliseconds since the Unix epoch: the clock expiries are kept in.
 pub(crate) fn now_ms() -> u64 {
-  std::time::SystemTime::now()
-    .duration_since(std::time::UNIX_EPOCH)
-    .map(|d| d.as_millis() as u64)
-    .unwrap_or(0)
+  std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 const WRITE_BUFFER_BYTES: usize = 16 << 20;
@@ -133,13 +130,7 @@ impl Engine {
     // A directory written by level-session 0.3.4 is upgraded in place: same ids, same data.
     super::migrate::migrate(&mut db, now_ms(), LEGACY_EXPIRE_MS).map_err(|status| failed(status.err))?;
     let size_after_compaction = files_size(location).map_err(|e| failed(e.0))?;
-    Ok(Engine {
-      db,
-      location: location.to_owned(),
-      sync,
-      removed_since_compaction: 0,
-      size_after_compaction,
-    })
+    Ok(Engine { db, location: location.to_owned(), sync, removed_since_compaction: 0, size_after_compaction })
   }
 
   /// The JSON text under `key`, refreshing the session's expiry.
@@ -161,17 +152,9 @@ impl Engine {
     self.touch(id, Some(expires), expire_ms, now_ms)?;
     let texts: Vec<(String, String)> = records
       .into_iter()
-      .map(|(k, v)| {
-        (
-          String::from_utf8_lossy(&k).into_owned(),
-          String::from_utf8_lossy(&v).into_owned(),
-        )
-      })
+      .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), String::from_utf8_lossy(&v).into_owned()))
       .collect();
-    Ok(json_text::object(
-      texts.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-      64,
-    ))
+    Ok(json_text::object(texts.iter().map(|(k, v)| (k.as_str(), v.as_str())), 64))
   }
 
   /// Stores the JSON text `json` under `key`.
@@ -312,11 +295,7 @@ impl Engine {
 
   /// The expiry recorded for the session (or its tombstone), live or not.
   fn stored_expiry(&mut self, id: &str) -> Option<u64> {
-    self
-      .db
-      .get(&keys::meta(id))
-      .and_then(|v| keys::decode_meta(&v))
-      .map(|(expires, _)| expires)
+    self.db.get(&keys::meta(id)).and_then(|v| keys::decode_meta(&v)).map(|(expires, _)| expires)
   }
 
   /// Whether the session is live, revoked or absent at `now_ms`. An expired session or tombstone
@@ -452,10 +431,7 @@ mod tests {
     e.set("s1", "b", b"1", HOUR, T0).unwrap();
     e.set("s1", "a", b"{\"x\":[2]}", HOUR, T0).unwrap();
     e.set("s2", "a", b"3", HOUR, T0).unwrap();
-    assert_eq!(
-      e.get("s1", "a", HOUR, T0).unwrap().as_deref(),
-      Some(&b"{\"x\":[2]}"[..])
-    );
+    assert_eq!(e.get("s1", "a", HOUR, T0).unwrap().as_deref(), Some(&b"{\"x\":[2]}"[..]));
     assert_eq!(e.get("s1", "zz", HOUR, T0).unwrap(), None);
     assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"a":{"x":[2]},"b":1}"#);
     assert_eq!(e.get_all("nobody", HOUR, T0).unwrap(), "{}");
@@ -472,11 +448,7 @@ mod tests {
     e.del_all("s1").unwrap();
     assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), "{}");
     e.set("s1", "c", b"3", HOUR, T0).unwrap();
-    assert_eq!(
-      e.get_all("s1", HOUR, T0).unwrap(),
-      r#"{"c":3}"#,
-      "delAll leaves a session that can be written again"
-    );
+    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"c":3}"#, "delAll leaves a session that can be written again");
     fs::remove_dir_all(dir).unwrap();
   }
 
@@ -526,13 +498,7 @@ mod tests {
   fn reads_rewrite_the_expiry_only_past_the_slack() {
     let (mut e, dir) = engine("slack");
     e.set("s", "k", b"1", HOUR, T0).unwrap();
-    let stored = |e: &mut Engine| {
-      e.db
-        .get(&keys::meta("s"))
-        .and_then(|v| keys::decode_meta(&v))
-        .unwrap()
-        .0
-    };
+    let stored = |e: &mut Engine| e.db.get(&keys::meta("s")).and_then(|v| keys::decode_meta(&v)).unwrap().0;
     e.get("s", "k", HOUR, T0 + HOUR / 200).unwrap();
     assert_eq!(stored(&mut e), T0 + HOUR, "within the slack: no write");
     e.get("s", "k", HOUR, T0 + HOUR / 50).unwrap();
@@ -549,10 +515,7 @@ mod tests {
     e.set("young", "k", b"1", HOUR, T0 + HOUR).unwrap();
     assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 100);
     assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
-    assert_eq!(
-      e.get("young", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(),
-      Some(&b"1"[..])
-    );
+    assert_eq!(e.get("young", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
     let mut iter = e.db.new_iter().unwrap();
     let mut remaining = 0;
     while iter.advance() {
@@ -592,10 +555,7 @@ mod tests {
     e.set("s", "k", b"1", HOUR, T0).unwrap();
     e.extend("s", HOUR, T0 + HOUR / 2).unwrap();
     assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
-    assert_eq!(
-      e.get("s", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(),
-      Some(&b"1"[..])
-    );
+    assert_eq!(e.get("s", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
     fs::remove_dir_all(dir).unwrap();
   }
 

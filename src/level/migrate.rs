@@ -68,11 +68,7 @@ fn read_legacy_sessions(db: &mut DB) -> rusty_leveldb::Result<Vec<LegacySession>
     if let Some((id, key)) = split_legacy(&record) {
       match sessions.last_mut() {
         Some(session) if session.id == id => {}
-        _ => sessions.push(LegacySession {
-          id: id.to_vec(),
-          records: Vec::new(),
-          legacy_keys: Vec::new(),
-        }),
+        _ => sessions.push(LegacySession { id: id.to_vec(), records: Vec::new(), legacy_keys: Vec::new() }),
       }
       let session = sessions.last_mut().expect("just pushed");
       session.records.push((key.to_vec(), value.to_vec()));
@@ -148,31 +144,18 @@ mod tests {
     db.put(&[b"!ttl!x!2000!".as_slice(), &foo].concat(), &foo).unwrap();
     db.put(&legacy_record("session:abc", "n"), b"5").unwrap();
     db.put(&legacy_record("session:old", "k"), b"1").unwrap();
-    db.put(&[TTL_PREFIX, b"!", &legacy_record("session:old", "k")].concat(), b"500")
-      .unwrap();
+    db.put(&[TTL_PREFIX, b"!", &legacy_record("session:old", "k")].concat(), b"500").unwrap();
 
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 1);
 
-    assert_eq!(
-      db.get(&keys::data("session:abc", "foo")).unwrap().as_ref(),
-      br#"{"bar":[1,2]}"#
-    );
+    assert_eq!(db.get(&keys::data("session:abc", "foo")).unwrap().as_ref(), br#"{"bar":[1,2]}"#);
     assert_eq!(db.get(&keys::data("session:abc", "n")).unwrap().as_ref(), b"5");
-    assert_eq!(
-      keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()),
-      Some((2000, false))
-    );
-    assert!(
-      db.get(&keys::meta("session:old")).is_none(),
-      "expired sessions are not carried over"
-    );
+    assert_eq!(keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()), Some((2000, false)));
+    assert!(db.get(&keys::meta("session:old")).is_none(), "expired sessions are not carried over");
     let mut iter = db.new_iter().unwrap();
     while iter.advance() {
       let (record, _) = iter.current().unwrap();
-      assert!(
-        !record.starts_with(LEGACY_SEP) && !record.starts_with(TTL_PREFIX),
-        "left {record:?}"
-      );
+      assert!(!record.starts_with(LEGACY_SEP) && !record.starts_with(TTL_PREFIX), "left {record:?}");
     }
     drop(iter);
     drop(db);
@@ -185,10 +168,7 @@ mod tests {
     db.put(&legacy_record("session:abc", "k"), b"1").unwrap();
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 1);
     assert_eq!(migrate(&mut db, 1000, 10_000).unwrap(), 0);
-    assert_eq!(
-      keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()),
-      Some((11_000, false))
-    );
+    assert_eq!(keys::decode_meta(&db.get(&keys::meta("session:abc")).unwrap()), Some((11_000, false)));
     drop(db);
     std::fs::remove_dir_all(dir).unwrap();
   }

@@ -2,8 +2,15 @@
 //! a channel in call order; whatever queued up while the thread was busy is applied as one group,
 //! committed with one flush (group commit), and only then acknowledged, in order, with one
 //! delivery for the whole group. Between groups the thread sweeps expired sessions.
+//!
+//! A panic in the engine (a bug, or damage a library did not expect) never reaches Node and never
+//! leaves a callback waiting: the thread catches it, drops the engine (releasing the directory),
+//! and from then on answers every call, those of the group it was applying included, with an
+//! error saying so, until it is closed.
 
-use std::path::PathBuf;
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -55,29 +62,28 @@ impl StoreThread {
     let (opened_tx, opened_rx) = mpsc::channel();
     let handle = std::thread::Builder::new()
       .name("generic-session-level".into())
-      .spawn(move || match Engine::open(&location, sync) {
-        Ok(engine) => {
-          let _ = opened_tx.send(Ok(()));
-          run(engine, receiver, sweep_interval, deliver);
-        }
-        Err(err) => {
-          let _ = opened_tx.send(Err(err));
+      .spawn(move || {
+        let opened = panic::catch_unwind(|| Engine::open(&location, sync)).unwrap_or_else(|payload| {
+          Err(OpenError::Failed(location.clone(), format!("internal error: {}", panic_message(&*payload))))
+        });
+        match opened {
+          Ok(engine) => {
+            let _ = opened_tx.send(Ok(()));
+            run(engine, &location, receiver, sweep_interval, deliver);
+          }
+          Err(err) => {
+            let _ = opened_tx.send(Err(err));
+          }
         }
       })
       .map_err(|e| OpenError::Failed(location_for_errors.clone(), e.to_string()))?;
     match opened_rx.recv() {
-      Ok(Ok(())) => Ok(StoreThread {
-        sender: Some(sender),
-        handle: Some(handle),
-      }),
+      Ok(Ok(())) => Ok(StoreThread { sender: Some(sender), handle: Some(handle) }),
       Ok(Err(err)) => {
         let _ = handle.join();
         Err(err)
       }
-      Err(_) => Err(OpenError::Failed(
-        location_for_errors,
-        "the store thread died while opening".into(),
-      )),
+      Err(_) => Err(OpenError::Failed(location_for_errors, "the store thread died while opening".into())),
     }
   }
 
@@ -107,11 +113,55 @@ impl Drop for StoreThread {
   }
 }
 
+/// Serves calls until the close; after a panic, answers every call with the error it leaves.
 fn run<D: FnMut(Vec<Completion>)>(
-  mut engine: Engine,
+  engine: Engine,
+  location: &Path,
   receiver: Receiver<Message>,
   sweep_interval: Duration,
   mut deliver: D,
+) {
+  // The tickets of the group being applied: a panic loses its completions, not its callers.
+  let mut in_flight = Vec::new();
+  let served =
+    panic::catch_unwind(AssertUnwindSafe(|| serve(engine, &receiver, sweep_interval, &mut deliver, &mut in_flight)));
+  let Err(payload) = served else { return };
+  let cause = format!(
+    "LevelStore ({}): the store stopped after an internal error ({}); nothing more can be read or written until it is opened again",
+    location.display(),
+    panic_message(&*payload)
+  );
+  let failed = |ticket| Completion { ticket, outcome: Outcome::Failed(cause.clone()) };
+  deliver(in_flight.drain(..).map(failed).collect());
+  // Calls still coming fail at once, in batches as they queue up; the close is answered, and ends
+  // the thread.
+  while let Ok(first) = receiver.recv() {
+    let mut answers = Vec::new();
+    let mut closed = false;
+    for message in std::iter::once(first).chain(std::iter::from_fn(|| receiver.try_recv().ok())).take(MAX_GROUP) {
+      match message {
+        Message::Call(ticket, _) if !closed => answers.push(failed(ticket)),
+        Message::Close(ticket) if !closed => {
+          closed = true;
+          answers.push(Completion { ticket, outcome: Outcome::Done });
+        }
+        late => answers.push(Completion { ticket: late.ticket(), outcome: Outcome::Failed(CLOSED.into()) }),
+      }
+    }
+    deliver(answers);
+    if closed {
+      return;
+    }
+  }
+}
+
+/// The thread's work while the engine is sound: groups of calls, and the sweep between them.
+fn serve<D: FnMut(Vec<Completion>)>(
+  mut engine: Engine,
+  receiver: &Receiver<Message>,
+  sweep_interval: Duration,
+  deliver: &mut D,
+  in_flight: &mut Vec<u32>,
 ) {
   let mut next_sweep = Instant::now() + sweep_interval;
   loop {
@@ -131,6 +181,7 @@ fn run<D: FnMut(Vec<Completion>)>(
         Err(_) => break,
       }
     }
+    in_flight.extend(group.iter().map(Message::ticket));
     let (mut completions, close_at) = apply_group(&mut engine, group);
     if let Some(at) = close_at {
       completions[at].outcome = match engine.close() {
@@ -140,21 +191,28 @@ fn run<D: FnMut(Vec<Completion>)>(
       // Answer what queued behind the close; anything sent later finds the channel gone and is
       // answered by its caller (the JavaScript side sends nothing after close anyway).
       while let Ok(message) = receiver.try_recv() {
-        completions.push(Completion {
-          ticket: message.ticket(),
-          outcome: Outcome::Failed(CLOSED.into()),
-        });
+        completions.push(Completion { ticket: message.ticket(), outcome: Outcome::Failed(CLOSED.into()) });
       }
-      drop(receiver);
+      in_flight.clear();
       deliver(completions);
       return;
     }
+    in_flight.clear();
     deliver(completions);
     if Instant::now() >= next_sweep {
       next_sweep = sweep(&mut engine, sweep_interval);
     }
   }
   let _ = engine.close();
+}
+
+/// What a panic said, for the error that replaces it.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+  match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+    (Some(text), _) => (*text).to_owned(),
+    (_, Some(text)) => text.clone(),
+    _ => "a panic".to_owned(),
+  }
 }
 
 /// Applies one group in order and commits it. Returns the completions (in request order) and,
@@ -166,43 +224,34 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
   let mut close_at = None;
   for message in group {
     if close_at.is_some() {
-      completions.push(Completion {
-        ticket: message.ticket(),
-        outcome: Outcome::Failed(CLOSED.into()),
-      });
+      completions.push(Completion { ticket: message.ticket(), outcome: Outcome::Failed(CLOSED.into()) });
       continue;
     }
     let (ticket, op) = match message {
       Message::Close(ticket) => {
         close_at = Some(completions.len());
-        completions.push(Completion {
-          ticket,
-          outcome: Outcome::Done,
-        });
+        completions.push(Completion { ticket, outcome: Outcome::Done });
         continue;
       }
       Message::Call(ticket, op) => (ticket, op),
     };
+    // Tests stand in for a bug in the engine with this session id.
+    #[cfg(test)]
+    if op.id() == tests::PANIC_ID {
+      panic!("the test's panic");
+    }
     let outcome = match op {
       Op::Get { id, key, expire_ms } => engine.get(&id, &key, expire_ms, now).map(Outcome::Value),
       Op::GetAll { id, expire_ms } => engine.get_all(&id, expire_ms, now).map(Outcome::Object),
-      Op::Set {
-        id,
-        key,
-        json,
-        expire_ms,
-      } => engine
-        .set(&id, &key, json.as_bytes(), expire_ms, now)
-        .map(|_| Outcome::Done),
+      Op::Set { id, key, json, expire_ms } => {
+        engine.set(&id, &key, json.as_bytes(), expire_ms, now).map(|_| Outcome::Done)
+      }
       Op::Del { id, key, expire_ms } => engine.del(&id, &key, expire_ms, now).map(|_| Outcome::Done),
       Op::DelAll { id } => engine.del_all(&id).map(|_| Outcome::Done),
       Op::Revoke { id } => engine.revoke(&id, now).map(|_| Outcome::Done),
       Op::Extend { id, expire_ms } => engine.extend(&id, expire_ms, now).map(|_| Outcome::Done),
     };
-    completions.push(Completion {
-      ticket,
-      outcome: outcome.unwrap_or_else(|e| Outcome::Failed(e.0)),
-    });
+    completions.push(Completion { ticket, outcome: outcome.unwrap_or_else(|e| Outcome::Failed(e.0)) });
   }
   // Every operation may have written (reads refresh expiries), so the group is committed before
   // any of it is acknowledged; with nothing buffered the flush costs nothing.
@@ -215,10 +264,7 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
 }
 
 fn sweep(engine: &mut Engine, interval: Duration) -> Instant {
-  match engine
-    .sweep(now_ms(), SWEEP_BATCH)
-    .and_then(|n| engine.commit().map(|_| n))
-  {
+  match engine.sweep(now_ms(), SWEEP_BATCH).and_then(|n| engine.commit().map(|_| n)) {
     Ok(n) if n >= SWEEP_BATCH => Instant::now(),
     _ => Instant::now() + interval,
   }
@@ -240,28 +286,11 @@ mod tests {
     let dir = temp_dir("order");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
-    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| {
-      sink.lock().unwrap().extend(c)
-    })
-    .unwrap();
+    let thread =
+      StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| sink.lock().unwrap().extend(c)).unwrap();
     let id = || "s".to_string();
-    assert!(thread.submit(
-      1,
-      Op::Set {
-        id: id(),
-        key: "k".into(),
-        json: "1".into(),
-        expire_ms: 60_000
-      }
-    ));
-    assert!(thread.submit(
-      2,
-      Op::Get {
-        id: id(),
-        key: "k".into(),
-        expire_ms: 60_000
-      }
-    ));
+    assert!(thread.submit(1, Op::Set { id: id(), key: "k".into(), json: "1".into(), expire_ms: 60_000 }));
+    assert!(thread.submit(2, Op::Get { id: id(), key: "k".into(), expire_ms: 60_000 }));
     assert!(thread.close(3));
     // Sent after close: answered as closed by the thread, or refused here if it has ended.
     let accepted = thread.submit(4, Op::DelAll { id: id() });
@@ -286,6 +315,35 @@ mod tests {
     assert!(matches!(second, Err(OpenError::Locked(_))));
     drop(first);
     assert!(StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).is_ok());
+    std::fs::remove_dir_all(dir).unwrap();
+  }
+
+  pub(super) const PANIC_ID: &str = "\u{0}panic";
+
+  #[test]
+  fn a_panic_fails_every_call_until_close_and_releases_the_directory() {
+    let dir = temp_dir("panic");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| tx.send(c).unwrap()).unwrap();
+    let next = || rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(thread.submit(1, Op::Set { id: "s".into(), key: "k".into(), json: "1".into(), expire_ms: 60_000 }));
+    assert_eq!(next()[0].outcome, Outcome::Done);
+    assert!(thread.submit(2, Op::Get { id: PANIC_ID.into(), key: "k".into(), expire_ms: 60_000 }));
+    let failed = next();
+    assert_eq!(failed[0].ticket, 2);
+    let Outcome::Failed(message) = &failed[0].outcome else { panic!("{:?}", failed[0]) };
+    assert!(
+      message.contains("internal error (the test's panic)") && message.contains(dir.to_str().unwrap()),
+      "{message}"
+    );
+    // Later calls fail with the same error, at once; the directory is free again.
+    assert!(thread.submit(3, Op::Get { id: "s".into(), key: "k".into(), expire_ms: 60_000 }));
+    assert_eq!(next()[0].outcome, Outcome::Failed(message.clone()));
+    let again = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).unwrap();
+    drop(again);
+    assert!(thread.close(4));
+    assert_eq!(next()[0].outcome, Outcome::Done);
+    drop(thread);
     std::fs::remove_dir_all(dir).unwrap();
   }
 }

@@ -158,11 +158,7 @@ impl Engine {
   /// the call, so time spent waiting (in the inbox, or behind the session's earlier operations)
   /// is part of it, and every callback comes within command_timeout of its call.
   pub fn job(&self, ticket: u32, op: Op) -> Job {
-    Job {
-      ticket,
-      op,
-      deadline: Instant::now() + self.command_timeout,
-    }
+    Job { ticket, op, deadline: Instant::now() + self.command_timeout }
   }
 
   /// Starts `jobs` on `runtime` (each queued behind its session's running operation, if any) and
@@ -231,17 +227,9 @@ impl Engine {
           return Ok(Outcome::Object("{}".into()));
         }
         let capacity = fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2;
-        Ok(Outcome::Object(json_text::object(
-          fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-          capacity,
-        )))
+        Ok(Outcome::Object(json_text::object(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), capacity)))
       }
-      Op::Set {
-        id,
-        key,
-        json,
-        expire_ms,
-      } => {
+      Op::Set { id, key, json, expire_ms } => {
         let hash = session_key(&self.prefix, &id);
         let mut pipe = redis::pipe();
         pipe.atomic().cmd("HSET").arg(&hash).arg(&key).arg(&json).ignore();
@@ -265,18 +253,12 @@ impl Engine {
       }
       Op::Revoke { id } => {
         let hash = session_key(&self.prefix, &id);
-        link
-          .invoke::<i64>(self.scripts.revoke.key(&hash).arg(TOMBSTONE_MS).arg(REVOKED))
-          .await?;
+        link.invoke::<i64>(self.scripts.revoke.key(&hash).arg(TOMBSTONE_MS).arg(REVOKED)).await?;
         Ok(Outcome::Done)
       }
       Op::Extend { id, expire_ms } => {
         let mut pipe = redis::pipe();
-        pipe
-          .cmd("PEXPIRE")
-          .arg(session_key(&self.prefix, &id))
-          .arg(expire_ms)
-          .ignore();
+        pipe.cmd("PEXPIRE").arg(session_key(&self.prefix, &id)).arg(expire_ms).ignore();
         link.query::<()>(&pipe).await?;
         Ok(Outcome::Done)
       }

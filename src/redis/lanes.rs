@@ -14,9 +14,7 @@ pub struct Lanes<J> {
 
 impl<J> Default for Lanes<J> {
   fn default() -> Self {
-    Lanes {
-      busy: Mutex::new(HashMap::new()),
-    }
+    Lanes { busy: Mutex::new(HashMap::new()) }
   }
 }
 

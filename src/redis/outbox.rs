@@ -19,10 +19,7 @@ pub struct Outbox {
 
 impl Outbox {
   pub fn new(wake: Wake) -> Arc<Self> {
-    Arc::new(Outbox {
-      queue: Mutex::new(Vec::new()),
-      wake,
-    })
+    Arc::new(Outbox { queue: Mutex::new(Vec::new()), wake })
   }
 
   pub fn push(self: &Arc<Self>, completion: Completion) {
@@ -51,10 +48,7 @@ mod tests {
   use std::sync::atomic::{AtomicUsize, Ordering};
 
   fn done(ticket: u32) -> Completion {
-    Completion {
-      ticket,
-      outcome: Outcome::Done,
-    }
+    Completion { ticket, outcome: Outcome::Done }
   }
 
   #[test]

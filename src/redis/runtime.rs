@@ -61,10 +61,7 @@ mod tests {
       tokio::time::sleep(Duration::from_millis(5)).await;
       tx.send(std::thread::current().name().map(str::to_owned)).unwrap();
     });
-    assert_eq!(
-      rx.recv_timeout(Duration::from_secs(5)).unwrap().as_deref(),
-      Some("test-runtime")
-    );
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap().as_deref(), Some("test-runtime"));
     runtime.stop();
   }
 
@@ -78,9 +75,6 @@ mod tests {
     });
     runtime.stop();
     // The task, and the sender it held, are gone (not merely quiet: that would be a Timeout).
-    assert_eq!(
-      rx.recv_timeout(Duration::from_secs(5)),
-      Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
-    );
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Err(std::sync::mpsc::RecvTimeoutError::Disconnected));
   }
 }
