@@ -1,317 +1,720 @@
-//! The LevelStore engine: sessions on rusty-leveldb, one record per session key (layout in
-//! [`super::keys`]). Plain synchronous code over a `DB` that only its owner thread touches
-//! ([`super::thread`]); time comes in as an argument so tests can move it.
+//! The LevelStore engine on fjall 3: sessions as one record per session key (layout in
+//! [`super::keys`]), plain synchronous code over a database that only its owner thread writes.
+//! Time comes in as an argument so tests can move it.
 //!
-//! Durability: rusty-leveldb appends each write to its log through an in-process buffer and never
-//! fsyncs. [`Engine::commit`] pushes that buffer to the operating system (then a `kill -9` loses
-//! nothing) and, with `sync`, fsyncs the log too (then power loss loses nothing). The owner thread
-//! commits once per group of queued operations and acknowledges none before.
+//! On disk, inside the store's `location`:
+//!
+//! - `generic-session.lock`: our lock file, `flock`ed (through `File::try_lock`) for the engine's
+//!   whole life and holding the owner's pid. Taken before anything else is touched (migration
+//!   included) and released only when the engine is dropped; nothing ever closes and reopens.
+//! - `fjall3/`: the fjall database (fjall also locks `fjall3/lock` for as long as it is open).
+//! - possibly an old rusty-leveldb database (`CURRENT`, `MANIFEST-*`, `*.ldb`, `*.log`, `LOCK`),
+//!   moved into `fjall3/` and then removed by [`super::migrate`] on open.
+//!
+//! Durability: each operation goes to fjall's journal through an in-process buffer, as one atomic
+//! batch, without a flush. [`Engine::commit`] flushes that buffer to the operating system
+//! (`PersistMode::Buffer`: a `kill -9` then loses nothing) or, with `sync`, also fsyncs it
+//! (`PersistMode::SyncAll`: power loss then loses nothing). The owner thread commits once per
+//! group of operations and acknowledges none before.
+//!
+//! Panics: fjall and lsm-tree use `expect` on poisoned locks and some invariants, and a panic on a
+//! background worker poisons locks that later calls then trip over. Every public method runs
+//! under `catch_unwind`; a caught panic becomes a [`StoreError`] and marks the engine failed, so
+//! every later call answers that error at once instead of running on a half-updated state.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{Read, Seek, Write};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
-use rusty_leveldb::{LdbIterator, Options, StatusCode, WriteBatch, DB};
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, OwnedWriteBatch, PersistMode};
 
 use super::keys;
 use crate::json_text;
-use crate::operation::TOMBSTONE_MS;
+pub use crate::operation::TOMBSTONE_MS;
 
 /// How far the stored expiry may lag before a read rewrites it: 1/100 of the session's `expire`.
-/// A read therefore costs a disk write at most once per 1% of `expire` (every 3.4 hours for the
-/// 2-week default), and a session can expire at most 1% of `expire` before its nominal time.
 pub const EXPIRY_SLACK_DIVISOR: u64 = 100;
 
-/// Where a session stands.
-enum State {
-  Live(u64),
-  /// Revoked by [`Engine::revoke`]; its tombstone has not expired.
-  Revoked,
-  Absent,
-}
+/// Our lock file, in the location.
+pub const LOCK_FILE: &str = "generic-session.lock";
+/// The fjall database, a subfolder of the location (the major version in the name lets a future
+/// engine sit beside it during its own migration, as this one sits beside rusty-leveldb's files).
+pub const ENGINE_DIR: &str = "fjall3";
 
-/// The expiry given to a migrated level-session record that carries none: its default, 2 weeks.
-const LEGACY_EXPIRE_MS: u64 = 14 * 24 * 60 * 60 * 1000;
+/// The keyspace holding the sessions (`d`/`m`/`x` records).
+const SESSIONS: &str = "sessions";
+/// The keyspace holding the engine's own records (migration state).
+const CONTROL: &str = "control";
+
+/// After this many removed records, the sweeper compacts to give the space back...
+const COMPACT_AFTER_REMOVALS: usize = 50_000;
+/// ...or after this many, once the sweeper has caught up with expiry and they are at least a
+/// quarter of what is left (a major compaction rewrites everything that is left).
+const COMPACT_WHEN_DRAINED: usize = 1_000;
 
 /// Milliseconds since the Unix epoch: the clock expiries are kept in.
-pub(crate) fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
   std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
-const WRITE_BUFFER_BYTES: usize = 16 << 20;
-const BLOCK_CACHE_BYTES: usize = 64 << 20;
-
-/// After this many removed records, the sweeper compacts the data range to give the space back.
-const COMPACT_AFTER_REMOVALS: usize = 50_000;
-/// ...or after this many, once the sweeper has caught up with expiry.
-const COMPACT_WHEN_DRAINED: usize = 1_000;
-/// ...or when the directory has doubled since the last compaction, counting from at least this.
-const COMPACT_MIN_BYTES: u64 = 64 << 20;
-
-pub struct Engine {
-  db: DB,
-  location: PathBuf,
-  sync: bool,
-  removed_since_compaction: usize,
-  /// The directory's size after the last compaction: growing far past it means overwritten
-  /// records are piling up (see [`Engine::compact`]).
-  size_after_compaction: u64,
+/// Tuning. [`Engine::open`] uses [`Options::default`]; the others are for the benchmark.
+#[derive(Clone, Debug)]
+pub struct Options {
+  pub sync: bool,
+  /// fjall's block cache (shared by every keyspace).
+  pub cache_bytes: u64,
+  /// Keep every session's expiry (and tombstone flag) in memory, so a request reads no meta record.
+  pub memory_index: bool,
+  /// LZ4 on the deeper levels (fjall's default) or no compression anywhere.
+  pub compression: bool,
+  /// fjall's per-block hash index for point reads (`data_block_hash_ratio_policy`), 0 = none.
+  pub block_hash_ratio: f32,
+  /// Memtable size of the sessions keyspace.
+  pub memtable_bytes: u64,
 }
 
-/// A larger write buffer means fewer level-0 files for a read to check, and the block cache keeps
-/// a large store's hot blocks in memory.
-fn db_options() -> Options {
-  Options {
-    create_if_missing: true,
-    write_buffer_size: WRITE_BUFFER_BYTES,
-    block_cache_capacity_bytes: BLOCK_CACHE_BYTES,
-    ..Options::default()
+impl Default for Options {
+  fn default() -> Self {
+    Options {
+      sync: false,
+      cache_bytes: 64 << 20,
+      memory_index: true,
+      compression: true,
+      block_hash_ratio: 0.0,
+      memtable_bytes: 32 << 20,
+    }
   }
-}
-
-/// Bytes in a directory.
-fn files_size(dir: &Path) -> Result<u64> {
-  let mut total = 0;
-  for entry in fs::read_dir(dir)? {
-    total += entry?.metadata()?.len();
-  }
-  Ok(total)
 }
 
 /// Why a location could not be opened.
 #[derive(Debug)]
 pub enum OpenError {
-  /// Another process (or another store in this one) holds the directory's LOCK.
-  Locked(PathBuf),
-  /// Anything else: not a directory, not writable, corrupt.
+  /// Another process (or another store in this one) holds the location's lock; the pid of the
+  /// holder when its lock file says.
+  Locked(PathBuf, Option<u32>),
+  /// Anything else: not a directory, not writable, damaged.
   Failed(PathBuf, String),
 }
 
 impl fmt::Display for OpenError {
   fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match self {
-      OpenError::Locked(path) => write!(
-        f,
-        "LevelStore: {:?} is in use: its lock is held by another process or another open LevelStore (close that one first)",
-        path
-      ),
+      OpenError::Locked(path, pid) => {
+        write!(f, "LevelStore: {:?} is in use: its lock is held by ", path)?;
+        match pid {
+          Some(pid) => write!(f, "process {pid}")?,
+          None => write!(f, "another process")?,
+        }
+        write!(f, " or another open LevelStore (close that one first)")
+      }
       OpenError::Failed(path, why) => write!(f, "LevelStore: cannot open {:?}: {}", path, why),
     }
   }
 }
 
 /// A failed operation on an open store.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreError(pub String);
 
-impl From<rusty_leveldb::Status> for StoreError {
-  fn from(status: rusty_leveldb::Status) -> Self {
-    StoreError(format!("LevelStore: {}", status))
+impl fmt::Display for StoreError {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str(&self.0)
   }
 }
 
-impl From<std::io::Error> for StoreError {
-  fn from(err: std::io::Error) -> Self {
-    StoreError(format!("LevelStore: {}", err))
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The error of a fjall call, naming the database's folder.
+pub(crate) fn fjall_error(dir: &Path, err: fjall::Error) -> StoreError {
+  StoreError(format!("LevelStore: {:?}: {}", dir, describe(&err)))
+}
+
+fn describe(err: &fjall::Error) -> String {
+  match err {
+    fjall::Error::Io(e) => format!("I/O error: {e}"),
+    fjall::Error::Poisoned => {
+      "a previous write to the journal failed; the store accepts no more writes (reopen it)".into()
+    }
+    other => format!("{other:?}"),
   }
 }
 
-type Result<T> = std::result::Result<T, StoreError>;
+/// The text of a caught panic.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+  if let Some(s) = payload.downcast_ref::<&str>() {
+    (*s).to_owned()
+  } else if let Some(s) = payload.downcast_ref::<String>() {
+    s.clone()
+  } else {
+    "unknown panic".to_owned()
+  }
+}
+
+/// The in-memory expiry index: 128-bit hash of the id → expiry << 1 | revoked. A hash, not the
+/// id, so 10M sessions cost ~24 bytes each; a collision between two ids of one store has a
+/// probability of about n²/2¹²⁹ (1.5e-25 at 10M), far below that of an undetected disk error.
+type IdHash = (u64, u64);
+
+#[derive(Default)]
+struct PassThrough(u64);
+impl Hasher for PassThrough {
+  fn finish(&self) -> u64 {
+    self.0
+  }
+  fn write(&mut self, bytes: &[u8]) {
+    for &b in bytes {
+      self.0 = self.0.rotate_left(8) ^ b as u64;
+    }
+  }
+  fn write_u64(&mut self, n: u64) {
+    self.0 ^= n;
+  }
+}
+
+type ExpiryMap = HashMap<IdHash, u64, BuildHasherDefault<PassThrough>>;
+
+fn id_hash(id: &[u8]) -> IdHash {
+  let h = xxhash_rust::xxh3::xxh3_128(id);
+  (h as u64, (h >> 64) as u64)
+}
+
+fn pack(expires: u64, revoked: bool) -> u64 {
+  expires << 1 | revoked as u64
+}
+
+fn unpack(packed: u64) -> (u64, bool) {
+  (packed >> 1, packed & 1 == 1)
+}
+
+/// Where a session stands.
+enum State {
+  Live(u64),
+  /// Revoked by `revoke`; its tombstone has not expired.
+  Revoked,
+  Absent,
+}
+
+/// One atomic write, plus the changes it makes to the meta records (applied to the in-memory
+/// index once the batch is in the journal).
+pub(crate) struct Batch {
+  inner: OwnedWriteBatch,
+  meta: Vec<(IdHash, Option<u64>)>,
+}
+
+impl Batch {
+  pub(crate) fn put(&mut self, ks: &Keyspace, key: Vec<u8>, value: &[u8]) {
+    self.inner.insert(ks, key, value.to_vec());
+  }
+  pub(crate) fn delete(&mut self, ks: &Keyspace, key: Vec<u8>) {
+    self.inner.remove(ks, key);
+  }
+  pub(crate) fn put_meta(&mut self, ks: &Keyspace, id: &str, expires: u64, revoked: bool) {
+    let value: Vec<u8> =
+      if revoked { keys::encode_tombstone(expires).to_vec() } else { keys::encode_expiry(expires).to_vec() };
+    self.inner.insert(ks, keys::meta(id), value);
+    self.meta.push((id_hash(id.as_bytes()), Some(pack(expires, revoked))));
+  }
+  pub(crate) fn delete_meta(&mut self, ks: &Keyspace, id: &str) {
+    self.inner.remove(ks, keys::meta(id));
+    self.meta.push((id_hash(id.as_bytes()), None));
+  }
+  pub(crate) fn len(&self) -> usize {
+    self.inner.len()
+  }
+}
+
+/// A major compaction running on its own thread, so the owner thread keeps answering.
+struct Reclaim {
+  handle: JoinHandle<()>,
+}
+
+pub struct Engine {
+  pub(crate) db: Database,
+  pub(crate) ks: Keyspace,
+  pub(crate) control: Keyspace,
+  location: PathBuf,
+  dir: PathBuf,
+  sync: bool,
+  /// Held (locked) for the engine's whole life.
+  _lock: fs::File,
+  expiry: Option<ExpiryMap>,
+  removed_since_compaction: usize,
+  /// Where the next sweep pass starts reading the index (see [`Engine::sweep`]).
+  sweep_cursor: Option<Vec<u8>>,
+  reclaim: Option<Reclaim>,
+  /// A compaction was asked for while one ran.
+  reclaim_pending: bool,
+  /// The last background compaction's failure, reported by the next sweep.
+  reclaim_error: Arc<Mutex<Option<String>>>,
+  /// Set once a panic has been caught: the engine answers only this from then on.
+  failed: Option<String>,
+}
+
+/// Takes the location's lock file, writing our pid into it.
+fn take_lock(location: &Path) -> std::result::Result<fs::File, OpenError> {
+  let path = location.join(LOCK_FILE);
+  let failed = |e: std::io::Error| OpenError::Failed(location.to_owned(), format!("{:?}: {e}", path));
+  let mut file =
+    fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(failed)?;
+  match file.try_lock() {
+    Ok(()) => {}
+    Err(fs::TryLockError::WouldBlock) => {
+      let mut text = String::new();
+      let pid = file.read_to_string(&mut text).ok().and_then(|_| text.trim().parse::<u32>().ok());
+      return Err(OpenError::Locked(location.to_owned(), pid));
+    }
+    Err(fs::TryLockError::Error(e)) => return Err(failed(e)),
+  }
+  file.set_len(0).map_err(failed)?;
+  file.rewind().map_err(failed)?;
+  file.write_all(format!("{}\n", std::process::id()).as_bytes()).map_err(failed)?;
+  file.flush().map_err(failed)?;
+  Ok(file)
+}
+
+fn sessions_options(opts: &Options) -> impl FnOnce() -> KeyspaceCreateOptions {
+  let opts = opts.clone();
+  move || {
+    let mut o = KeyspaceCreateOptions::default().manual_journal_persist(true).max_memtable_size(opts.memtable_bytes);
+    if !opts.compression {
+      o = o.data_block_compression_policy(fjall::config::CompressionPolicy::disabled());
+    }
+    if opts.block_hash_ratio > 0.0 {
+      o = o.data_block_hash_ratio_policy(fjall::config::HashRatioPolicy::all(opts.block_hash_ratio));
+    }
+    o
+  }
+}
+
+/// Bytes under a directory, recursively (files that vanish while counting are skipped):
+/// `(allocated, apparent)`. They differ mostly by fjall's active journal, created as a 64 MiB
+/// sparse file (`set_len`) and filled as it goes: allocated bytes are the disk space used.
+pub fn tree_sizes(dir: &Path) -> std::io::Result<(u64, u64)> {
+  use std::os::unix::fs::MetadataExt;
+  let (mut allocated, mut apparent) = (0, 0);
+  let entries = match fs::read_dir(dir) {
+    Ok(entries) => entries,
+    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
+    Err(e) => return Err(e),
+  };
+  for entry in entries {
+    let Ok(entry) = entry else { continue };
+    let Ok(meta) = entry.metadata() else { continue };
+    if meta.is_dir() {
+      let (a, b) = tree_sizes(&entry.path())?;
+      allocated += a;
+      apparent += b;
+    } else {
+      allocated += meta.blocks() * 512;
+      apparent += meta.len();
+    }
+  }
+  Ok((allocated, apparent))
+}
+
+/// Allocated bytes under a directory (see [`tree_sizes`]).
+pub fn tree_size(dir: &Path) -> std::io::Result<u64> {
+  tree_sizes(dir).map(|(allocated, _)| allocated)
+}
 
 impl Engine {
-  /// Opens (creating if needed) the database directory at `location`.
+  /// Opens (creating if needed) the store at `location`, migrating an old rusty-leveldb
+  /// database found there.
   pub fn open(location: &Path, sync: bool) -> std::result::Result<Engine, OpenError> {
+    Engine::open_with(location, Options { sync, ..Options::default() })
+  }
+
+  pub fn open_with(location: &Path, opts: Options) -> std::result::Result<Engine, OpenError> {
+    Engine::open_inner(location, opts, super::migrate::Stop::Never)
+  }
+
+  pub(crate) fn open_inner(
+    location: &Path,
+    opts: Options,
+    stop: super::migrate::Stop,
+  ) -> std::result::Result<Engine, OpenError> {
     let failed = |why: String| OpenError::Failed(location.to_owned(), why);
     fs::create_dir_all(location).map_err(|e| failed(e.to_string()))?;
-    let mut db = DB::open(location, db_options()).map_err(|status| match status.code {
-      StatusCode::LockError => OpenError::Locked(location.to_owned()),
-      _ => failed(status.err),
-    })?;
-    // A directory written by level-session 0.3.4 is upgraded in place: same ids, same data.
-    super::migrate::migrate(&mut db, now_ms(), LEGACY_EXPIRE_MS).map_err(|status| failed(status.err))?;
-    let size_after_compaction = files_size(location).map_err(|e| failed(e.0))?;
-    Ok(Engine { db, location: location.to_owned(), sync, removed_since_compaction: 0, size_after_compaction })
+    let lock = take_lock(location)?;
+    let dir = location.join(ENGINE_DIR);
+    let opened =
+      panic::catch_unwind(AssertUnwindSafe(|| -> std::result::Result<(Database, Keyspace, Keyspace), String> {
+        let db = Database::builder(&dir).cache_size(opts.cache_bytes).manual_journal_persist(true).open().map_err(
+          |e| match e {
+            fjall::Error::Locked => "fjall's own lock is held".to_owned(),
+            e => format!("{:?}: {}", dir, describe(&e)),
+          },
+        )?;
+        let ks = db.keyspace(SESSIONS, sessions_options(&opts)).map_err(|e| format!("{:?}: {}", dir, describe(&e)))?;
+        let control = db
+          .keyspace(CONTROL, || KeyspaceCreateOptions::default().manual_journal_persist(true))
+          .map_err(|e| format!("{:?}: {}", dir, describe(&e)))?;
+        Ok((db, ks, control))
+      }));
+    let (db, ks, control) = match opened {
+      Ok(Ok(parts)) => parts,
+      Ok(Err(why)) => return Err(failed(why)),
+      Err(payload) => {
+        return Err(failed(format!("{:?}: the engine panicked while opening: {}", dir, panic_text(&*payload))))
+      }
+    };
+    let mut engine = Engine {
+      db,
+      ks,
+      control,
+      location: location.to_owned(),
+      dir,
+      sync: opts.sync,
+      _lock: lock,
+      expiry: None,
+      removed_since_compaction: 0,
+      sweep_cursor: None,
+      reclaim: None,
+      reclaim_pending: false,
+      reclaim_error: Arc::new(Mutex::new(None)),
+      failed: None,
+    };
+    // An old rusty-leveldb database in the location is moved in first (same ids, same data).
+    super::migrate::run(&mut engine, now_ms(), stop).map_err(|e| failed(e.0))?;
+    if opts.memory_index {
+      engine.load_expiry_index().map_err(|e| failed(e.0))?;
+    }
+    Ok(engine)
+  }
+
+  /// Reads every meta record into the in-memory index.
+  fn load_expiry_index(&mut self) -> Result<()> {
+    self.guarded(|e| {
+      let mut map = ExpiryMap::with_capacity_and_hasher(e.ks.approximate_len() / 2, Default::default());
+      for item in e.ks.prefix([keys::META]) {
+        let (record, value) = item.into_inner().map_err(|err| e.error(err))?;
+        if let Some((expires, revoked)) = keys::decode_meta(&value) {
+          map.insert(id_hash(&record[1..]), pack(expires, revoked));
+        }
+      }
+      e.expiry = Some(map);
+      Ok(())
+    })
+  }
+
+  pub(crate) fn error(&self, err: fjall::Error) -> StoreError {
+    fjall_error(&self.dir, err)
+  }
+
+  /// Runs `f`, turning a panic into an error that this and every later call returns.
+  fn guarded<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+    if let Some(why) = &self.failed {
+      return Err(StoreError(why.clone()));
+    }
+    match panic::catch_unwind(AssertUnwindSafe(|| f(self))) {
+      Ok(result) => result,
+      Err(payload) => {
+        let why =
+          format!("LevelStore: {:?}: the engine panicked ({}); reopen the store", self.dir, panic_text(&*payload));
+        self.failed = Some(why.clone());
+        Err(StoreError(why))
+      }
+    }
+  }
+
+  pub(crate) fn batch(&self) -> Batch {
+    Batch { inner: self.db.batch(), meta: Vec::new() }
+  }
+
+  /// Appends the batch to the journal (and memtable), then mirrors its meta changes in memory.
+  pub(crate) fn write(&mut self, batch: Batch) -> Result<()> {
+    let Batch { inner, meta } = batch;
+    inner.commit().map_err(|e| self.error(e))?;
+    if let Some(map) = &mut self.expiry {
+      for (hash, change) in meta {
+        match change {
+          Some(packed) => map.insert(hash, packed),
+          None => map.remove(&hash),
+        };
+      }
+    }
+    Ok(())
   }
 
   /// The JSON text under `key`, refreshing the session's expiry.
   pub fn get(&mut self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Result<Option<Vec<u8>>> {
-    let Some(expires) = self.live_expiry(id, now_ms)? else {
-      return Ok(None);
-    };
-    let value = self.db.get(&keys::data(id, key)).map(|v| v.to_vec());
-    self.touch(id, Some(expires), expire_ms, now_ms)?;
-    Ok(value)
+    self.guarded(|e| {
+      let Some(expires) = e.live_expiry(id, now_ms)? else { return Ok(None) };
+      let value = e.ks.get(keys::data(id, key)).map_err(|err| e.error(err))?.map(|v| v.to_vec());
+      e.touch(id, Some(expires), expire_ms, now_ms)?;
+      Ok(value)
+    })
   }
 
   /// The whole session as one JSON object text, refreshing its expiry.
   pub fn get_all(&mut self, id: &str, expire_ms: u64, now_ms: u64) -> Result<String> {
-    let Some(expires) = self.live_expiry(id, now_ms)? else {
-      return Ok("{}".to_owned());
-    };
-    let records = self.session_records(id)?;
-    self.touch(id, Some(expires), expire_ms, now_ms)?;
-    let texts: Vec<(String, String)> = records
-      .into_iter()
-      .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), String::from_utf8_lossy(&v).into_owned()))
-      .collect();
-    Ok(json_text::object(texts.iter().map(|(k, v)| (k.as_str(), v.as_str())), 64))
+    self.guarded(|e| {
+      let Some(expires) = e.live_expiry(id, now_ms)? else { return Ok("{}".to_owned()) };
+      let records = e.session_records(id)?;
+      e.touch(id, Some(expires), expire_ms, now_ms)?;
+      let texts: Vec<(String, String)> = records
+        .into_iter()
+        .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), String::from_utf8_lossy(&v).into_owned()))
+        .collect();
+      Ok(json_text::object(texts.iter().map(|(k, v)| (k.as_str(), v.as_str())), 64))
+    })
   }
 
-  /// Stores the JSON text `json` under `key`.
-  /// A write to a revoked session (see [`Self::del_all`]) is dropped.
+  /// Stores the JSON text `json` under `key`. A write to a revoked session is dropped; a write to
+  /// an expired one starts it empty.
   pub fn set(&mut self, id: &str, key: &str, json: &[u8], expire_ms: u64, now_ms: u64) -> Result<()> {
-    let expires = match self.state(id, now_ms)? {
-      State::Revoked => return Ok(()),
-      State::Live(expires) => Some(expires),
-      State::Absent => None,
-    };
-    let mut batch = WriteBatch::default();
-    batch.put(&keys::data(id, key), json);
-    self.add_touch(&mut batch, id, expires, expire_ms, now_ms);
-    self.db.write(batch, false)?;
-    Ok(())
+    self.guarded(|e| {
+      let expires = match e.state(id, now_ms)? {
+        State::Revoked => return Ok(()),
+        State::Live(expires) => Some(expires),
+        State::Absent => None,
+      };
+      let mut batch = e.batch();
+      batch.put(&e.ks, keys::data(id, key), json);
+      e.add_touch(&mut batch, id, expires, expire_ms, now_ms);
+      e.write(batch)
+    })
   }
 
   /// Removes `key` from the session, refreshing its expiry.
   pub fn del(&mut self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Result<()> {
-    let Some(expires) = self.live_expiry(id, now_ms)? else {
-      return Ok(());
-    };
-    let mut batch = WriteBatch::default();
-    batch.delete(&keys::data(id, key));
-    self.add_touch(&mut batch, id, Some(expires), expire_ms, now_ms);
-    self.db.write(batch, false)?;
-    Ok(())
+    self.guarded(|e| {
+      let Some(expires) = e.live_expiry(id, now_ms)? else { return Ok(()) };
+      let mut batch = e.batch();
+      batch.delete(&e.ks, keys::data(id, key));
+      e.add_touch(&mut batch, id, Some(expires), expire_ms, now_ms);
+      e.write(batch)
+    })
   }
 
   /// Removes the whole session (`session.delAll()`: the session may be written again).
   pub fn del_all(&mut self, id: &str) -> Result<()> {
-    let expires = self.stored_expiry(id);
-    self.remove_session(id, expires)
+    self.guarded(|e| {
+      let expires = e.stored_meta(id)?.map(|(at, _)| at);
+      e.remove_session(id, expires, None, None)
+    })
   }
 
   /// Removes the whole session (`session.destroy()`) and leaves a tombstone until it would have
   /// expired (or for [`TOMBSTONE_MS`] if it had no expiry): writes still in flight for it are
   /// dropped, so a destroyed session stays destroyed.
   pub fn revoke(&mut self, id: &str, now_ms: u64) -> Result<()> {
-    let expires = self.stored_expiry(id);
-    self.remove_session(id, expires)?;
-    let until = expires.filter(|&at| at > now_ms).unwrap_or(now_ms + TOMBSTONE_MS);
-    let mut batch = WriteBatch::default();
-    batch.put(&keys::meta(id), &keys::encode_tombstone(until));
-    batch.put(&keys::index(until, id), b"");
-    self.db.write(batch, false)?;
-    Ok(())
+    self.guarded(|e| {
+      let expires = e.stored_meta(id)?.map(|(at, _)| at);
+      let until = expires.filter(|&at| at > now_ms).unwrap_or(now_ms + TOMBSTONE_MS);
+      e.remove_session(id, expires, None, Some(until))
+    })
   }
 
   /// Refreshes the session's expiry, if it is live.
   pub fn extend(&mut self, id: &str, expire_ms: u64, now_ms: u64) -> Result<()> {
-    if let Some(expires) = self.live_expiry(id, now_ms)? {
-      self.touch(id, Some(expires), expire_ms, now_ms)?;
-    }
-    Ok(())
+    self.guarded(|e| {
+      if let Some(expires) = e.live_expiry(id, now_ms)? {
+        e.touch(id, Some(expires), expire_ms, now_ms)?;
+      }
+      Ok(())
+    })
   }
 
   /// Makes every write so far survive the process (and, with `sync`, the machine) dying.
   pub fn commit(&mut self) -> Result<()> {
-    self.db.flush()?;
-    if self.sync {
-      if let Some(log) = self.current_log()? {
-        fs::OpenOptions::new().append(true).open(log)?.sync_data()?;
-      }
-    }
-    Ok(())
+    self.guarded(|e| {
+      let mode = if e.sync { PersistMode::SyncAll } else { PersistMode::Buffer };
+      e.db.persist(mode).map_err(|err| e.error(err))
+    })
   }
 
-  /// Deletes up to `limit` sessions that expired before `now_ms`, reading only the expiry index.
-  /// Returns how many it deleted; compacts once enough records have gone, so disk space returns.
+  /// Deletes up to `limit` sessions (and tombstones) that expired before `now_ms`, reading only
+  /// the expiry index. Returns how many it deleted. Once enough has gone, starts a major
+  /// compaction on a thread of its own, so the disk space returns while requests go on.
   pub fn sweep(&mut self, now_ms: u64, limit: usize) -> Result<usize> {
-    let mut expired = Vec::new();
-    {
-      let mut iter = self.db.new_iter()?;
-      iter.seek(&[keys::INDEX]);
-      while let Some((record, _)) = iter.current() {
-        let Some((expires, id)) = keys::parse_index(&record) else {
+    self.guarded(|e| {
+      if let Some(why) = e.reclaim_error.lock().map(|mut g| g.take()).unwrap_or(None) {
+        return Err(StoreError(why));
+      }
+      let mut expired = Vec::new();
+      // Start where the last pass stopped: the front of the index is where the sweeper's own
+      // deletions pile up as tombstones until compaction drops them, and seeking past them on
+      // every pass made sweeping quadratic. The cursor is dropped once a pass drains, so entries
+      // written behind it are still found by the next full pass.
+      let start = e.sweep_cursor.clone().unwrap_or_else(|| vec![keys::INDEX]);
+      for item in e.ks.range(start..) {
+        if expired.len() >= limit {
           break;
-        };
-        if expires > now_ms || expired.len() >= limit {
+        }
+        let record = item.key().map_err(|err| e.error(err))?;
+        let Some((expires, id)) = keys::parse_index(&record) else { break };
+        if expires > now_ms {
           break;
         }
         expired.push((expires, String::from_utf8_lossy(id).into_owned()));
-        if !iter.advance() {
-          break;
+      }
+      for (expires, id) in &expired {
+        // The index may be stale (the session was touched since): trust the meta record.
+        match e.stored_meta(id)?.map(|(at, _)| at) {
+          Some(current) if current > now_ms => {
+            let mut batch = e.batch();
+            batch.delete(&e.ks, keys::index(*expires, id));
+            e.write(batch)?;
+          }
+          current => e.remove_session(id, current, Some(*expires), None)?,
         }
       }
-    }
-    for (expires, id) in &expired {
-      // The index may be stale (the session was touched since): trust the meta record.
-      match self.stored_expiry(id) {
-        Some(current) if current > now_ms => {
-          let mut batch = WriteBatch::default();
-          batch.delete(&keys::index(*expires, id));
-          self.db.write(batch, false)?;
-        }
-        current => self.remove_session_with_index(id, current, Some(*expires))?,
+      if e.reclaim_pending && !e.reclaim_running() {
+        e.start_reclaim();
       }
-    }
-    // Compact once a lot has gone, when a wave of expiry has been swept to the end, and when
-    // overwritten records have doubled the directory, so the space comes back.
-    let drained = expired.len() < limit;
-    if self.removed_since_compaction >= COMPACT_AFTER_REMOVALS
-      || (drained && self.removed_since_compaction >= COMPACT_WHEN_DRAINED)
-      || (drained && files_size(&self.location)? > 2 * self.size_after_compaction.max(COMPACT_MIN_BYTES))
-    {
-      self.compact()?;
-    }
-    Ok(expired.len())
+      let drained = expired.len() < limit;
+      e.sweep_cursor = match expired.last() {
+        Some((expires, id)) if !drained => Some(keys::index(*expires, id)),
+        _ => None,
+      };
+      let live = e.live_estimate();
+      if e.removed_since_compaction >= COMPACT_AFTER_REMOVALS.max(live)
+        || (drained && e.removed_since_compaction >= COMPACT_WHEN_DRAINED && e.removed_since_compaction * 4 >= live)
+      {
+        e.start_reclaim();
+      }
+      Ok(expired.len())
+    })
   }
 
-  /// Compacts the whole key space, dropping deleted and overwritten records from disk.
-  ///
-  /// rusty-leveldb 4.0.2 never drops them once a snapshot has existed in the database's lifetime
-  /// (every iterator takes one): `SnapshotList::empty()` tests a field that is never reset, and
-  /// `oldest()` returns snapshot handles instead of sequence numbers, so compaction believes a
-  /// snapshot at sequence ~1 is alive. A freshly opened database has no snapshot history: so the
-  /// database is reopened (lock released and taken again, a moment in which another process could
-  /// take the directory) and compacted at once, twice (the first pass pushes deletions down to the
-  /// level holding what they delete, the second drops both). Measured: 50,000 deleted sessions,
-  /// 6.4 MB on disk, went to 2 KB this way and stayed at 6.4 MB without the reopen.
-  pub fn compact(&mut self) -> Result<()> {
-    self.db.close()?;
-    self.db = DB::open(&self.location, db_options())?;
-    for _ in 0..2 {
-      self.db.compact_range(&[keys::DATA], &[keys::INDEX + 1])?;
+  /// Roughly how many records are live (for deciding whether a compaction pays).
+  fn live_estimate(&self) -> usize {
+    match &self.expiry {
+      Some(map) => map.len() * 3,
+      None => self.ks.approximate_len(),
+    }
+  }
+
+  /// Starts a background major compaction unless one is running.
+  fn start_reclaim(&mut self) {
+    if let Some(running) = &self.reclaim {
+      if !running.handle.is_finished() {
+        // Deletions made since it started may not be covered: run again once it ends.
+        self.reclaim_pending = true;
+        return;
+      }
+    }
+    self.reclaim_pending = false;
+    if let Some(done) = self.reclaim.take() {
+      let _ = done.handle.join();
     }
     self.removed_since_compaction = 0;
-    self.size_after_compaction = files_size(&self.location)?;
-    Ok(())
+    let ks = self.ks.clone();
+    let control = self.control.clone();
+    let dir = self.dir.clone();
+    let report = self.reclaim_error.clone();
+    let spawned = std::thread::Builder::new().name("generic-session-compact".into()).spawn(move || {
+      let outcome = panic::catch_unwind(AssertUnwindSafe(|| reclaim(&ks, &control)));
+      let why = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => format!("LevelStore: {:?}: compaction failed: {}", dir, describe(&err)),
+        Err(payload) => format!("LevelStore: {:?}: compaction panicked: {}", dir, panic_text(&*payload)),
+      };
+      if let Ok(mut slot) = report.lock() {
+        *slot = Some(why);
+      }
+    });
+    if let Ok(handle) = spawned {
+      self.reclaim = Some(Reclaim { handle });
+    }
   }
 
-  /// Flushes and releases the directory lock.
+  /// Whether a background compaction is running.
+  pub fn reclaim_running(&self) -> bool {
+    self.reclaim.as_ref().is_some_and(|r| !r.handle.is_finished())
+  }
+
+  /// Waits for a background compaction to end (tests, the benchmark, close).
+  pub fn wait_for_reclaim(&mut self) -> Result<()> {
+    if let Some(running) = self.reclaim.take() {
+      let _ = running.handle.join();
+    }
+    if self.reclaim_pending && self.failed.is_none() {
+      self.start_reclaim();
+      if let Some(running) = self.reclaim.take() {
+        let _ = running.handle.join();
+      }
+    }
+    match self.reclaim_error.lock().map(|mut g| g.take()).unwrap_or(None) {
+      Some(why) => Err(StoreError(why)),
+      None => Ok(()),
+    }
+  }
+
+  /// Compacts everything now, on this thread, and drops what the compaction made obsolete.
+  pub fn compact(&mut self) -> Result<()> {
+    self.wait_for_reclaim()?;
+    self.guarded(|e| {
+      e.removed_since_compaction = 0;
+      reclaim(&e.ks, &e.control).map_err(|err| e.error(err))
+    })
+  }
+
+  /// Flushes, syncs and releases the directory lock (dropping the engine does the same).
   pub fn close(mut self) -> Result<()> {
-    self.db.close()?;
-    Ok(())
+    let waited = self.wait_for_reclaim();
+    let persisted = self.guarded(|e| e.db.persist(PersistMode::SyncAll).map_err(|err| e.error(err)));
+    // Dropping fjall joins its workers; a poisoned lock can make that panic, so catch it too.
+    let dir = self.dir.clone();
+    let dropped = panic::catch_unwind(AssertUnwindSafe(move || drop(self))).map_err(|payload| {
+      StoreError(format!("LevelStore: {:?}: the engine panicked while closing: {}", dir, panic_text(&*payload)))
+    });
+    waited.and(persisted).and(dropped)
+  }
+
+  /// Disk space the location uses (allocated bytes: the engine's folder, and old files still
+  /// waiting for migration).
+  pub fn disk_size(&self) -> Result<u64> {
+    tree_size(&self.location).map_err(|e| StoreError(format!("LevelStore: {:?}: {e}", self.location)))
+  }
+
+  /// `(allocated, apparent)` bytes in the location: see [`tree_sizes`].
+  pub fn disk_sizes(&self) -> Result<(u64, u64)> {
+    tree_sizes(&self.location).map_err(|e| StoreError(format!("LevelStore: {:?}: {e}", self.location)))
+  }
+
+  /// Bytes in the sessions keyspace's tables (fjall's count; excludes the journal).
+  pub fn table_bytes(&self) -> u64 {
+    self.ks.disk_space()
+  }
+
+  pub fn location(&self) -> &Path {
+    &self.location
+  }
+
+  /// Number of sessions (and tombstones) the in-memory index holds, if there is one.
+  pub fn indexed_sessions(&self) -> Option<usize> {
+    self.expiry.as_ref().map(|m| m.len())
   }
 
   /// The expiry recorded for the session (or its tombstone), live or not.
-  fn stored_expiry(&mut self, id: &str) -> Option<u64> {
-    self.db.get(&keys::meta(id)).and_then(|v| keys::decode_meta(&v)).map(|(expires, _)| expires)
+  fn stored_meta(&self, id: &str) -> Result<Option<(u64, bool)>> {
+    if let Some(map) = &self.expiry {
+      return Ok(map.get(&id_hash(id.as_bytes())).map(|&p| unpack(p)));
+    }
+    Ok(self.ks.get(keys::meta(id)).map_err(|e| self.error(e))?.and_then(|v| keys::decode_meta(&v)))
   }
 
   /// Whether the session is live, revoked or absent at `now_ms`. An expired session or tombstone
   /// is removed first, so nothing of it can be read or extended.
   fn state(&mut self, id: &str, now_ms: u64) -> Result<State> {
-    match self.db.get(&keys::meta(id)).and_then(|v| keys::decode_meta(&v)) {
+    match self.stored_meta(id)? {
       Some((expires, revoked)) if expires > now_ms => Ok(if revoked { State::Revoked } else { State::Live(expires) }),
       Some((expires, _)) => {
-        self.remove_session(id, Some(expires))?;
+        self.remove_session(id, Some(expires), None, None)?;
         Ok(State::Absent)
       }
       None => Ok(State::Absent),
     }
   }
 
-  /// The session's expiry if it is live at `now_ms` (not expired, not revoked).
   fn live_expiry(&mut self, id: &str, now_ms: u64) -> Result<Option<u64>> {
     Ok(match self.state(id, now_ms)? {
       State::Live(expires) => Some(expires),
@@ -320,264 +723,113 @@ impl Engine {
   }
 
   fn touch(&mut self, id: &str, expires: Option<u64>, expire_ms: u64, now_ms: u64) -> Result<()> {
-    let mut batch = WriteBatch::default();
+    let mut batch = self.batch();
     if self.add_touch(&mut batch, id, expires, expire_ms, now_ms) {
-      self.db.write(batch, false)?;
+      self.write(batch)?;
     }
     Ok(())
   }
 
   /// Adds the expiry rewrite to `batch` when the stored expiry lags by more than the slack (or
   /// there is none yet). Returns whether it added anything.
-  fn add_touch(&self, batch: &mut WriteBatch, id: &str, expires: Option<u64>, expire_ms: u64, now_ms: u64) -> bool {
+  fn add_touch(&self, batch: &mut Batch, id: &str, expires: Option<u64>, expire_ms: u64, now_ms: u64) -> bool {
     let wanted = now_ms + expire_ms;
     if let Some(current) = expires {
       if wanted.abs_diff(current) <= expire_ms / EXPIRY_SLACK_DIVISOR {
         return false;
       }
-      batch.delete(&keys::index(current, id));
+      batch.delete(&self.ks, keys::index(current, id));
     }
-    batch.put(&keys::meta(id), &keys::encode_expiry(wanted));
-    batch.put(&keys::index(wanted, id), b"");
+    batch.put_meta(&self.ks, id, wanted, false);
+    batch.put(&self.ks, keys::index(wanted, id), b"");
     true
   }
 
-  fn remove_session(&mut self, id: &str, expires: Option<u64>) -> Result<()> {
-    self.remove_session_with_index(id, expires, None)
+  /// Deletes every record of the session, its meta record and index entries (`expires`, and a
+  /// stale one the sweeper found), in one batch; with `tombstone`, leaves a revoked meta record
+  /// and its index entry instead, in the same batch.
+  fn remove_session(
+    &mut self,
+    id: &str,
+    expires: Option<u64>,
+    stale_index: Option<u64>,
+    tombstone: Option<u64>,
+  ) -> Result<()> {
+    let records = self.session_record_keys(id)?;
+    let mut batch = self.batch();
+    for record in records {
+      batch.delete(&self.ks, record);
+    }
+    // A batch must not name a key twice (its items share one sequence number).
+    let mut dead: Vec<u64> =
+      expires.iter().chain(stale_index.iter()).copied().filter(|at| Some(*at) != tombstone).collect();
+    dead.dedup();
+    for at in dead {
+      batch.delete(&self.ks, keys::index(at, id));
+    }
+    match tombstone {
+      Some(until) => {
+        batch.put_meta(&self.ks, id, until, true);
+        batch.put(&self.ks, keys::index(until, id), b"");
+      }
+      None => batch.delete_meta(&self.ks, id),
+    }
+    self.removed_since_compaction += batch.len();
+    self.write(batch)
   }
 
-  fn remove_session_with_index(&mut self, id: &str, expires: Option<u64>, stale_index: Option<u64>) -> Result<()> {
-    let mut batch = WriteBatch::default();
-    let records = self.session_records(id)?;
+  /// The full record names of the session's data records.
+  fn session_record_keys(&self, id: &str) -> Result<Vec<Vec<u8>>> {
     let prefix = keys::data_prefix(id);
-    for (key, _) in &records {
-      let mut record = prefix.clone();
-      record.extend_from_slice(key);
-      batch.delete(&record);
+    let mut out = Vec::new();
+    for item in self.ks.prefix(&prefix) {
+      out.push(item.key().map_err(|e| self.error(e))?.to_vec());
     }
-    batch.delete(&keys::meta(id));
-    for at in expires.iter().chain(stale_index.iter()) {
-      batch.delete(&keys::index(*at, id));
-    }
-    self.removed_since_compaction += records.len() + 2;
-    self.db.write(batch, false)?;
-    Ok(())
+    Ok(out)
   }
 
   /// (key, JSON value) of every record of the session, in key order.
-  fn session_records(&mut self, id: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+  fn session_records(&self, id: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let prefix = keys::data_prefix(id);
     let mut records = Vec::new();
-    let mut iter = self.db.new_iter()?;
-    iter.seek(&prefix);
-    while let Some((record, value)) = iter.current() {
-      if !record.starts_with(&prefix) {
-        break;
-      }
+    for item in self.ks.prefix(&prefix) {
+      let (record, value) = item.into_inner().map_err(|e| self.error(e))?;
       records.push((keys::data_key(&record, prefix.len()).to_vec(), value.to_vec()));
-      if !iter.advance() {
-        break;
-      }
     }
     Ok(records)
   }
+}
 
-  /// Bytes in the database directory.
-  pub fn disk_size(&self) -> Result<u64> {
-    files_size(&self.location)
-  }
-
-  /// The log file rusty-leveldb is appending to: the highest-numbered `*.log`.
-  fn current_log(&self) -> Result<Option<PathBuf>> {
-    let mut best: Option<(u64, PathBuf)> = None;
-    for entry in fs::read_dir(&self.location)? {
-      let path = entry?.path();
-      let number = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".log"))
-        .and_then(|n| n.parse::<u64>().ok());
-      if let Some(number) = number {
-        if best.as_ref().is_none_or(|(b, _)| number > *b) {
-          best = Some((number, path));
-        }
-      }
+/// Flushes the memtable (so its deletions reach the tables), merges every table into the last
+/// level (where lsm-tree drops tombstones and what they shadow: it drops them nowhere else, see
+/// fjall-rs/lsm-tree#125), then makes fjall retire the replaced versions so their table files are
+/// deleted: old tables are only unlinked when the version history is garbage-collected, which
+/// happens on a memtable rotation, so one tiny write to the control keyspace is rotated out.
+fn reclaim(ks: &Keyspace, control: &Keyspace) -> fjall::Result<()> {
+  ks.rotate_memtable_and_wait()?;
+  // `major_compact` does nothing if a background compaction holds some table: retry briefly.
+  for _ in 0..50 {
+    let before = ks.table_count();
+    ks.major_compact()?;
+    if ks.table_count() <= 1 || ks.table_count() < before || before == 0 {
+      break;
     }
-    Ok(best.map(|(_, path)| path))
+    std::thread::sleep(std::time::Duration::from_millis(100));
+  }
+  for _ in 0..2 {
+    control.insert(b"gc".to_vec(), now_ms().to_be_bytes().to_vec())?;
+    control.rotate_memtable_and_wait()?;
+  }
+  Ok(())
+}
+
+impl Drop for Engine {
+  fn drop(&mut self) {
+    if let Some(running) = self.reclaim.take() {
+      let _ = running.handle.join();
+    }
   }
 }
 
 #[cfg(test)]
-mod tests {
-  use super::*;
-
-  const HOUR: u64 = 3_600_000;
-  const T0: u64 = 1_700_000_000_000;
-
-  fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gs-engine-{}-{}", name, std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    dir
-  }
-
-  fn engine(name: &str) -> (Engine, PathBuf) {
-    let dir = temp_dir(name);
-    (Engine::open(&dir, false).unwrap(), dir)
-  }
-
-  #[test]
-  fn set_get_and_get_all() {
-    let (mut e, dir) = engine("basic");
-    e.set("s1", "b", b"1", HOUR, T0).unwrap();
-    e.set("s1", "a", b"{\"x\":[2]}", HOUR, T0).unwrap();
-    e.set("s2", "a", b"3", HOUR, T0).unwrap();
-    assert_eq!(e.get("s1", "a", HOUR, T0).unwrap().as_deref(), Some(&b"{\"x\":[2]}"[..]));
-    assert_eq!(e.get("s1", "zz", HOUR, T0).unwrap(), None);
-    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"a":{"x":[2]},"b":1}"#);
-    assert_eq!(e.get_all("nobody", HOUR, T0).unwrap(), "{}");
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn del_and_del_all() {
-    let (mut e, dir) = engine("del");
-    e.set("s1", "a", b"1", HOUR, T0).unwrap();
-    e.set("s1", "b", b"2", HOUR, T0).unwrap();
-    e.del("s1", "a", HOUR, T0).unwrap();
-    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"b":2}"#);
-    e.del_all("s1").unwrap();
-    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), "{}");
-    e.set("s1", "c", b"3", HOUR, T0).unwrap();
-    assert_eq!(e.get_all("s1", HOUR, T0).unwrap(), r#"{"c":3}"#, "delAll leaves a session that can be written again");
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn a_revoked_session_stays_revoked_until_it_would_have_expired() {
-    let (mut e, dir) = engine("tombstone");
-    e.set("s1", "a", b"1", HOUR, T0).unwrap();
-    e.revoke("s1", T0 + 10).unwrap();
-    // A write still in flight from another request lands after the delAll: it is dropped.
-    e.set("s1", "late", b"2", HOUR, T0 + 20).unwrap();
-    assert_eq!(e.get("s1", "late", HOUR, T0 + 30).unwrap(), None);
-    assert_eq!(e.get_all("s1", HOUR, T0 + 30).unwrap(), "{}");
-    // Once the session would have expired, the tombstone goes and the id is an ordinary new one.
-    assert_eq!(e.sweep(T0 + HOUR + 1, 100).unwrap(), 1);
-    e.set("s1", "again", b"3", HOUR, T0 + HOUR + 2).unwrap();
-    assert_eq!(e.get("s1", "again", HOUR, T0 + HOUR + 3).unwrap(), Some(b"3".to_vec()));
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn revoking_an_unknown_session_blocks_it_for_the_tombstone_time() {
-    let (mut e, dir) = engine("tombstone-unknown");
-    e.revoke("never", T0).unwrap();
-    e.set("never", "k", b"1", HOUR, T0 + 1).unwrap();
-    assert_eq!(e.get_all("never", HOUR, T0 + 2).unwrap(), "{}");
-    e.set("never", "k", b"1", HOUR, T0 + TOMBSTONE_MS + 1).unwrap();
-    assert_eq!(e.get_all("never", HOUR, T0 + TOMBSTONE_MS + 2).unwrap(), r#"{"k":1}"#);
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn sessions_expire_after_their_last_access() {
-    let (mut e, dir) = engine("expiry");
-    e.set("kept", "k", b"1", HOUR, T0).unwrap();
-    e.set("idle", "k", b"1", HOUR, T0).unwrap();
-    e.extend("kept", HOUR, T0 + HOUR / 2).unwrap();
-    let later = T0 + HOUR + 1;
-    assert_eq!(e.get("kept", "k", HOUR, later).unwrap().as_deref(), Some(&b"1"[..]));
-    assert_eq!(e.get("idle", "k", HOUR, later).unwrap(), None);
-    // Writing to an expired session starts it empty: old keys do not come back.
-    e.set("idle", "new", b"2", HOUR, later).unwrap();
-    assert_eq!(e.get_all("idle", HOUR, later).unwrap(), r#"{"new":2}"#);
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn reads_rewrite_the_expiry_only_past_the_slack() {
-    let (mut e, dir) = engine("slack");
-    e.set("s", "k", b"1", HOUR, T0).unwrap();
-    let stored = |e: &mut Engine| e.db.get(&keys::meta("s")).and_then(|v| keys::decode_meta(&v)).unwrap().0;
-    e.get("s", "k", HOUR, T0 + HOUR / 200).unwrap();
-    assert_eq!(stored(&mut e), T0 + HOUR, "within the slack: no write");
-    e.get("s", "k", HOUR, T0 + HOUR / 50).unwrap();
-    assert_eq!(stored(&mut e), T0 + HOUR / 50 + HOUR, "past the slack: rewritten");
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn sweep_removes_only_expired_sessions() {
-    let (mut e, dir) = engine("sweep");
-    for i in 0..100 {
-      e.set(&format!("old{i}"), "k", b"1", HOUR, T0).unwrap();
-    }
-    e.set("young", "k", b"1", HOUR, T0 + HOUR).unwrap();
-    assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 100);
-    assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
-    assert_eq!(e.get("young", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
-    let mut iter = e.db.new_iter().unwrap();
-    let mut remaining = 0;
-    while iter.advance() {
-      remaining += 1;
-    }
-    assert_eq!(remaining, 3, "the young session's data, meta and index records");
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn sweeping_mass_expiry_gives_the_disk_space_back() {
-    let (mut e, dir) = engine("reclaim");
-    let value = [b'x'; 200];
-    for i in 0..20_000 {
-      e.set(&format!("session:{i}"), "k", &value, HOUR, T0).unwrap();
-    }
-    e.commit().unwrap();
-    e.compact().unwrap();
-    let peak = e.disk_size().unwrap();
-    let mut swept = 0;
-    loop {
-      let n = e.sweep(T0 + HOUR + 1, 1000).unwrap();
-      swept += n;
-      if n < 1000 {
-        break;
-      }
-    }
-    assert_eq!(swept, 20_000);
-    let after = e.disk_size().unwrap();
-    assert!(after * 10 <= peak, "{after} bytes left of {peak}");
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn a_touched_session_survives_a_sweep_of_its_old_index_entry() {
-    let (mut e, dir) = engine("stale");
-    e.set("s", "k", b"1", HOUR, T0).unwrap();
-    e.extend("s", HOUR, T0 + HOUR / 2).unwrap();
-    assert_eq!(e.sweep(T0 + HOUR + 1, 1000).unwrap(), 0);
-    assert_eq!(e.get("s", "k", HOUR, T0 + HOUR + 1).unwrap().as_deref(), Some(&b"1"[..]));
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn data_survives_close_and_reopen_and_the_lock_is_exclusive() {
-    let (mut e, dir) = engine("reopen");
-    e.set("s", "k", b"\"v\"", HOUR, T0).unwrap();
-    e.commit().unwrap();
-    assert!(matches!(Engine::open(&dir, false), Err(OpenError::Locked(_))));
-    e.close().unwrap();
-    let mut again = Engine::open(&dir, false).unwrap();
-    assert_eq!(again.get("s", "k", HOUR, T0).unwrap().as_deref(), Some(&b"\"v\""[..]));
-    again.close().unwrap();
-    fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn an_unwritable_location_names_the_path() {
-    let file = temp_dir("file");
-    fs::write(&file, b"not a directory").unwrap();
-    let err = Engine::open(&file.join("db"), false).err().unwrap().to_string();
-    assert!(err.contains(file.to_str().unwrap()), "{err}");
-    fs::remove_file(file).unwrap();
-  }
-}
+mod tests;

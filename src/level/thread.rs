@@ -312,7 +312,7 @@ mod tests {
     let dir = temp_dir("locked");
     let first = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).unwrap();
     let second = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {});
-    assert!(matches!(second, Err(OpenError::Locked(_))));
+    assert!(matches!(second, Err(OpenError::Locked(..))));
     drop(first);
     assert!(StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).is_ok());
     std::fs::remove_dir_all(dir).unwrap();

@@ -47,7 +47,8 @@ function closeStore (store) {
 async function closeQuietly (store) {
   if (!store || typeof store.close !== 'function') return
   try {
-    await Promise.race([closeStore(store), sleep(10000)])
+    // The timer must not keep the process alive once the store has closed.
+    await Promise.race([closeStore(store), sleep(10000, undefined, { ref: false })])
   } catch (_) {}
 }
 
@@ -95,15 +96,20 @@ class Child {
     if (seen !== undefined) return Promise.resolve(seen)
     if (this.exitInfo) return Promise.reject(new Error(`child already exited (${this.exitInfo.code}, ${this.exitInfo.signal}) before: ${what}\nstderr: ${this.stderr}`))
     return new Promise((resolve, reject) => {
-      const waiter = { test, what, resolve, reject }
-      this.waiters.push(waiter)
-      setTimeout(() => {
+      // Cleared once the line comes (or the child exits), so it does not hold the process open.
+      const timer = setTimeout(() => {
         const i = this.waiters.indexOf(waiter)
         if (i >= 0) {
           this.waiters.splice(i, 1)
           reject(new Error(`timed out after ${ms} ms waiting for: ${what}\nlast stdout lines: ${this.lines.slice(-5).join(' | ')}\nstderr: ${this.stderr}`))
         }
       }, ms)
+      const settle = (fn) => (value) => {
+        clearTimeout(timer)
+        fn(value)
+      }
+      const waiter = { test, what, resolve: settle(resolve), reject: settle(reject) }
+      this.waiters.push(waiter)
     })
   }
 
