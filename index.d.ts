@@ -246,8 +246,10 @@ declare namespace genericSession {
   type LevelStoreOptions = LevelStoreLocationOptions | LevelStoreDbOptions
 
   /**
-   * Sessions in a LevelDB directory (rusty-leveldb on its own thread): they survive restarts, and
-   * every acknowledged write survives the process being killed. One process may open a location.
+   * Sessions in a directory of their own (fjall, on the store's own thread): they survive restarts,
+   * and every acknowledged write survives the process being killed. One process may open a
+   * location (the lock is held until `close`); a directory written by level-session 0.3.4 or by this
+   * package's 0.2.0 is migrated in place on first open.
    * With `{ db }`: the same Store API in JavaScript over the application's database.
    */
   interface LevelStore extends Store {

@@ -2,9 +2,11 @@
 //!
 //! - [`thread`]: the owner thread, the only code that touches the database; call order is apply
 //!   order, and each group of queued calls is committed once before any of it is acknowledged.
-//! - [`engine`]: the Store API operations, expiry, revocation and the sweep, on the database.
+//! - [`engine`]: the Store API operations, expiry, revocation, the sweep and the directory's lock,
+//!   on fjall.
 //! - [`keys`]: the record layout.
-//! - [`migrate`]: the in-place upgrade of a directory written by level-session 0.3.4.
+//! - [`migrate`]: the in-place upgrade of a directory written by level-session 0.3.4 or by this
+//!   package's 0.2.0 (rusty-leveldb, read through its iterator only).
 
 pub mod engine;
 pub mod keys;

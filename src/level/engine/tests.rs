@@ -252,6 +252,17 @@ fn sweep_all(e: &mut Engine, now: u64) -> usize {
 
 /// The scenario: 3,000 long-lived sessions, then 48,000 short ones that expire and are
 /// swept (compactions included); every long-lived one reads back, also after reopening.
+/// Closes `e`, reopens its directory and checks the 3,000 long-lived sessions are all there, and
+/// nothing else; then removes the directory.
+fn reopen_and_check_long_lived(e: Engine, dir: &Path, opts: Options, now: u64) {
+  e.close().unwrap();
+  let mut e = Engine::open_with(dir, opts).unwrap();
+  check_long_lived(&mut e, 3_000, now);
+  assert_eq!(e.ks.prefix([keys::META]).count(), 3_000);
+  e.close().unwrap();
+  fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn live_sessions_survive_mass_expiry_and_sweep() {
   for opts in [with_index(), without_index()] {
@@ -271,12 +282,7 @@ fn live_sessions_survive_mass_expiry_and_sweep() {
     check_long_lived(&mut e, 3_000, now);
     e.compact().unwrap();
     check_long_lived(&mut e, 3_000, now);
-    e.close().unwrap();
-    let mut e = Engine::open_with(&dir, opts).unwrap();
-    check_long_lived(&mut e, 3_000, now);
-    assert_eq!(e.ks.prefix([keys::META]).count(), 3_000);
-    e.close().unwrap();
-    fs::remove_dir_all(dir).unwrap();
+    reopen_and_check_long_lived(e, &dir, opts, now);
   }
 }
 
@@ -310,12 +316,7 @@ fn live_sessions_survive_mass_destruction() {
     assert_eq!(sweep_all(&mut e, now), 20_000);
     e.wait_for_reclaim().unwrap();
     check_long_lived(&mut e, 3_000, now);
-    e.close().unwrap();
-    let mut e = Engine::open_with(&dir, opts).unwrap();
-    check_long_lived(&mut e, 3_000, now);
-    assert_eq!(e.ks.prefix([keys::META]).count(), 3_000);
-    e.close().unwrap();
-    fs::remove_dir_all(dir).unwrap();
+    reopen_and_check_long_lived(e, &dir, opts, now);
   }
 }
 
