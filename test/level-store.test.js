@@ -134,6 +134,25 @@ describe('LevelStore', () => {
       s = api(store)
     })
 
+    it('a key whose toString throws fails through the callback, never by a throw', async () => {
+      const throwing = { toString () { throw new Error('no string') } }
+      for (const key of [throwing]) {
+        for (const call of [(cb) => store.get('id', key, HOUR, cb), (cb) => store.set('id', key, 1, HOUR, cb), (cb) => store.del('id', key, HOUR, cb)]) {
+          let sync = true
+          const err = await new Promise((resolve, reject) => {
+            try {
+              call((err) => resolve(err))
+            } catch (thrown) {
+              reject(thrown)
+            }
+            sync = false
+          })
+          assert.ok(err instanceof Error, String(err))
+          assert.strictEqual(sync, false, 'called back asynchronously')
+        }
+      }
+    })
+
     describe('set(id, key, value, expire, cb)', () => {
       it('stores a value with a toJSON as its JSON', async () => {
         await s.set('id', 'when', new Date(86400000))

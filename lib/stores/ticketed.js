@@ -46,7 +46,7 @@ class TicketedStore {
   }
 
   get (id, key, expire, callback) {
-    this.#submit(callback, StoreCall.Get, id, String(key), undefined, expire)
+    this.#submit(callback, StoreCall.Get, id, key, undefined, expire)
   }
 
   getAll (id, expire, callback) {
@@ -55,11 +55,11 @@ class TicketedStore {
 
   set (id, key, value, expire, callback = noop) {
     setAsJson(this, id, key, value, expire, callback, (json) =>
-      this.#submit(callback, StoreCall.Set, id, String(key), json, expire))
+      this.#submit(callback, StoreCall.Set, id, key, json, expire))
   }
 
   del (id, key, expire, callback = noop) {
-    this.#submit(callback, StoreCall.Del, id, String(key), undefined, expire)
+    this.#submit(callback, StoreCall.Del, id, key, undefined, expire)
   }
 
   delAll (id, callback = noop) {
@@ -96,8 +96,10 @@ class TicketedStore {
       return process.nextTick(callback, new Error(
         `${this.#name}: ${this.#maxPending} operations are already waiting (maxPending); is the server slow or down?`))
     }
-    this.#tickets.issue(callback, (ticket) => this.#core.submit(ticket, call, id, key, json, expireMs(expire)),
-      () => closedError(this.#name))
+    // The key is made a string inside `send`: a key that cannot be (a Symbol, a throwing toString)
+    // fails through the callback, like any other bad argument.
+    const send = (ticket) => this.#core.submit(ticket, call, id, key === undefined ? undefined : String(key), json, expireMs(expire))
+    this.#tickets.issue(callback, send, () => closedError(this.#name))
     // The many requests a busy server reads in one turn then cost one wake of the store's thread.
     if (this.#startEachTurn && !this.#starting) {
       this.#starting = true

@@ -29,6 +29,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Seek, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -243,7 +244,10 @@ pub struct Engine {
   reclaim: Option<Reclaim>,
   /// A compaction was asked for while one ran.
   reclaim_pending: bool,
-  /// The last background compaction's failure, reported by the next sweep.
+  /// Tells a running compaction to stop waiting and end (close, drop).
+  reclaim_stop: Arc<AtomicBool>,
+  /// The last background compaction's failure (the sweeper starts the next one all the same),
+  /// reported by `close`.
   reclaim_error: Arc<Mutex<Option<String>>>,
   /// Set once a panic has been caught: the engine answers only this from then on.
   failed: Option<String>,
@@ -359,6 +363,7 @@ impl Engine {
       sweep_cursor: None,
       reclaim: None,
       reclaim_pending: false,
+      reclaim_stop: Arc::new(AtomicBool::new(false)),
       reclaim_error: Arc::new(Mutex::new(None)),
       failed: None,
     };
@@ -517,9 +522,6 @@ impl Engine {
   /// compaction on a thread of its own, so the disk space returns while requests go on.
   pub fn sweep(&mut self, now_ms: u64, limit: usize) -> Result<usize> {
     self.guarded(|e| {
-      if let Some(why) = e.reclaim_error.lock().map(|mut g| g.take()).unwrap_or(None) {
-        return Err(StoreError(why));
-      }
       let mut expired = Vec::new();
       // Start where the last pass stopped: the front of the index is where the sweeper's own
       // deletions pile up as tombstones until compaction drops them, and seeking past them on
@@ -592,8 +594,9 @@ impl Engine {
     let control = self.control.clone();
     let dir = self.dir.clone();
     let report = self.reclaim_error.clone();
+    let stop = self.reclaim_stop.clone();
     let spawned = std::thread::Builder::new().name("generic-session-compact".into()).spawn(move || {
-      let outcome = panic::catch_unwind(AssertUnwindSafe(|| reclaim(&ks, &control)));
+      let outcome = panic::catch_unwind(AssertUnwindSafe(|| reclaim(&ks, &control, &stop)));
       let why = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(err)) => format!("LevelStore: {:?}: compaction failed: {}", dir, describe(&err)),
@@ -635,13 +638,26 @@ impl Engine {
     self.wait_for_reclaim()?;
     self.guarded(|e| {
       e.removed_since_compaction = 0;
-      reclaim(&e.ks, &e.control).map_err(|err| e.error(err))
+      reclaim(&e.ks, &e.control, &AtomicBool::new(false)).map_err(|err| e.error(err))
     })
   }
 
-  /// Flushes, syncs and releases the directory lock (dropping the engine does the same).
+  /// Stops a running compaction (it ends at its next step) and waits for it; starts none.
+  fn stop_reclaim(&mut self) {
+    self.reclaim_stop.store(true, Ordering::Relaxed);
+    if let Some(running) = self.reclaim.take() {
+      let _ = running.handle.join();
+    }
+  }
+
+  /// Flushes, syncs and releases the directory lock (dropping the engine does the same). A
+  /// compaction running is stopped, not waited for: closing never takes a whole compaction.
   pub fn close(mut self) -> Result<()> {
-    let waited = self.wait_for_reclaim();
+    self.stop_reclaim();
+    let waited = match self.reclaim_error.lock().map(|mut g| g.take()).unwrap_or(None) {
+      Some(why) => Err(StoreError(why)),
+      None => Ok(()),
+    };
     let persisted = self.guarded(|e| e.db.persist(PersistMode::SyncAll).map_err(|err| e.error(err)));
     // Dropping fjall joins its workers; a poisoned lock can make that panic, so catch it too.
     let dir = self.dir.clone();
@@ -669,6 +685,11 @@ impl Engine {
 
   pub fn location(&self) -> &Path {
     &self.location
+  }
+
+  /// What a caught panic left: once set, every call answers it (see `guarded`).
+  pub fn failure(&self) -> Option<&str> {
+    self.failed.as_deref()
   }
 
   /// Number of sessions (and tombstones) the in-memory index holds, if there is one.
@@ -787,10 +808,16 @@ impl Engine {
 /// fjall-rs/lsm-tree#125), then makes fjall retire the replaced versions so their table files are
 /// deleted: old tables are only unlinked when the version history is garbage-collected, which
 /// happens on a memtable rotation, so one tiny write to the control keyspace is rotated out.
-fn reclaim(ks: &Keyspace, control: &Keyspace) -> fjall::Result<()> {
-  ks.rotate_memtable_and_wait()?;
+/// Gives up (quietly: the next compaction tries again) once `stop` is set.
+fn reclaim(ks: &Keyspace, control: &Keyspace, stop: &AtomicBool) -> fjall::Result<()> {
+  if !flush_memtable(ks, stop)? {
+    return Ok(());
+  }
   // `major_compact` does nothing if a background compaction holds some table: retry briefly.
   for _ in 0..50 {
+    if stop.load(Ordering::Relaxed) {
+      return Ok(());
+    }
     let before = ks.table_count();
     ks.major_compact()?;
     if ks.table_count() <= 1 || ks.table_count() < before || before == 0 {
@@ -800,16 +827,31 @@ fn reclaim(ks: &Keyspace, control: &Keyspace) -> fjall::Result<()> {
   }
   for _ in 0..2 {
     control.insert(b"gc".to_vec(), now_ms().to_be_bytes().to_vec())?;
-    control.rotate_memtable_and_wait()?;
+    if !flush_memtable(control, stop)? {
+      return Ok(());
+    }
   }
   Ok(())
 }
 
+/// Seals the keyspace's memtable and waits until fjall has flushed it to a table: `true` once it
+/// has, `false` when `stop` was set or a minute went by first. (fjall's own
+/// `rotate_memtable_and_wait` waits without end, and a flush that failed is never retried.)
+fn flush_memtable(ks: &Keyspace, stop: &AtomicBool) -> fjall::Result<bool> {
+  ks.rotate_memtable()?;
+  let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+  while ks.sealed_memtable_count() > 0 {
+    if stop.load(Ordering::Relaxed) || std::time::Instant::now() > deadline {
+      return Ok(false);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(10));
+  }
+  Ok(true)
+}
+
 impl Drop for Engine {
   fn drop(&mut self) {
-    if let Some(running) = self.reclaim.take() {
-      let _ = running.handle.join();
-    }
+    self.stop_reclaim();
   }
 }
 

@@ -113,7 +113,8 @@ impl Drop for StoreThread {
   }
 }
 
-/// Serves calls until the close; after a panic, answers every call with the error it leaves.
+/// Serves calls until the close. Once the engine has failed for good (a panic, caught here or in
+/// the engine), closes it (releasing the directory) and answers every call with the error.
 fn run<D: FnMut(Vec<Completion>)>(
   engine: Engine,
   location: &Path,
@@ -121,23 +122,32 @@ fn run<D: FnMut(Vec<Completion>)>(
   sweep_interval: Duration,
   mut deliver: D,
 ) {
-  // The tickets of the group being applied: a panic loses its completions, not its callers.
-  let mut in_flight = Vec::new();
-  let served =
-    panic::catch_unwind(AssertUnwindSafe(|| serve(engine, &receiver, sweep_interval, &mut deliver, &mut in_flight)));
-  let Err(payload) = served else { return };
+  let Some(Failure { engine, why, in_flight }) = serve(engine, &receiver, sweep_interval, &mut deliver) else { return };
+  // The engine's close catches what its own shutdown may panic with.
+  let _ = engine.close();
   let cause = format!(
-    "LevelStore ({}): the store stopped after an internal error ({}); nothing more can be read or written until it is opened again",
-    location.display(),
-    panic_message(&*payload)
+    "LevelStore ({}): the store stopped after an internal error ({why}); close it, then open it again",
+    location.display()
   );
   let failed = |ticket| Completion { ticket, outcome: Outcome::Failed(cause.clone()) };
-  deliver(in_flight.drain(..).map(failed).collect());
-  // Calls still coming fail at once, in batches as they queue up; the close is answered, and ends
-  // the thread.
-  while let Ok(first) = receiver.recv() {
+  // The group that failed: its calls fail; a close among them is answered, and ends the thread.
+  let mut answers = Vec::new();
+  let mut closed = false;
+  for (ticket, is_close) in in_flight {
+    if closed {
+      answers.push(Completion { ticket, outcome: Outcome::Failed(CLOSED.into()) });
+    } else if is_close {
+      closed = true;
+      answers.push(Completion { ticket, outcome: Outcome::Done });
+    } else {
+      answers.push(failed(ticket));
+    }
+  }
+  deliver(answers);
+  // Calls still coming fail at once, in batches as they queue up, until the close.
+  while !closed {
+    let Ok(first) = receiver.recv() else { return };
     let mut answers = Vec::new();
-    let mut closed = false;
     for message in std::iter::once(first).chain(std::iter::from_fn(|| receiver.try_recv().ok())).take(MAX_GROUP) {
       match message {
         Message::Call(ticket, _) if !closed => answers.push(failed(ticket)),
@@ -149,27 +159,35 @@ fn run<D: FnMut(Vec<Completion>)>(
       }
     }
     deliver(answers);
-    if closed {
-      return;
-    }
   }
 }
 
+/// How the engine failed: what it said, and the group it was applying (each ticket, and whether
+/// it asked to close).
+struct Failure {
+  engine: Engine,
+  why: String,
+  in_flight: Vec<(u32, bool)>,
+}
+
 /// The thread's work while the engine is sound: groups of calls, and the sweep between them.
+/// Returns `None` once closed, or the failure that ended it.
 fn serve<D: FnMut(Vec<Completion>)>(
   mut engine: Engine,
   receiver: &Receiver<Message>,
   sweep_interval: Duration,
   deliver: &mut D,
-  in_flight: &mut Vec<u32>,
-) {
+) -> Option<Failure> {
   let mut next_sweep = Instant::now() + sweep_interval;
   loop {
     let wait = next_sweep.saturating_duration_since(Instant::now());
     let first = match receiver.recv_timeout(wait) {
       Ok(message) => message,
       Err(RecvTimeoutError::Timeout) => {
-        next_sweep = sweep(&mut engine, sweep_interval);
+        match panic::catch_unwind(AssertUnwindSafe(|| sweep(&mut engine, sweep_interval))) {
+          Ok(next) => next_sweep = next,
+          Err(payload) => return Some(Failure { engine, why: panic_message(&*payload), in_flight: Vec::new() }),
+        }
         continue;
       }
       Err(RecvTimeoutError::Disconnected) => break,
@@ -181,8 +199,12 @@ fn serve<D: FnMut(Vec<Completion>)>(
         Err(_) => break,
       }
     }
-    in_flight.extend(group.iter().map(Message::ticket));
-    let (mut completions, close_at) = apply_group(&mut engine, group);
+    // What the group was, should applying it panic: its callers are answered all the same.
+    let tickets: Vec<(u32, bool)> = group.iter().map(|m| (m.ticket(), matches!(m, Message::Close(_)))).collect();
+    let (mut completions, close_at) = match panic::catch_unwind(AssertUnwindSafe(|| apply_group(&mut engine, group))) {
+      Ok(applied) => applied,
+      Err(payload) => return Some(Failure { engine, why: panic_message(&*payload), in_flight: tickets }),
+    };
     if let Some(at) = close_at {
       completions[at].outcome = match engine.close() {
         Ok(()) => Outcome::Done,
@@ -193,17 +215,24 @@ fn serve<D: FnMut(Vec<Completion>)>(
       while let Ok(message) = receiver.try_recv() {
         completions.push(Completion { ticket: message.ticket(), outcome: Outcome::Failed(CLOSED.into()) });
       }
-      in_flight.clear();
       deliver(completions);
-      return;
+      return None;
     }
-    in_flight.clear();
     deliver(completions);
+    // A panic the engine caught itself leaves it failed for good: answer as for one caught here.
+    if let Some(why) = engine.failure() {
+      let why = why.to_owned();
+      return Some(Failure { engine, why, in_flight: Vec::new() });
+    }
     if Instant::now() >= next_sweep {
-      next_sweep = sweep(&mut engine, sweep_interval);
+      match panic::catch_unwind(AssertUnwindSafe(|| sweep(&mut engine, sweep_interval))) {
+        Ok(next) => next_sweep = next,
+        Err(payload) => return Some(Failure { engine, why: panic_message(&*payload), in_flight: Vec::new() }),
+      }
     }
   }
   let _ = engine.close();
+  None
 }
 
 /// What a panic said, for the error that replaces it.
@@ -343,6 +372,29 @@ mod tests {
     drop(again);
     assert!(thread.close(4));
     assert_eq!(next()[0].outcome, Outcome::Done);
+    drop(thread);
+    std::fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn a_close_queued_behind_a_panic_is_answered_and_ends_the_thread() {
+    let dir = temp_dir("panic-close");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| tx.send(c).unwrap()).unwrap();
+    assert!(thread.submit(1, Op::Get { id: PANIC_ID.into(), key: "k".into(), expire_ms: 60_000 }));
+    assert!(thread.close(2));
+    let mut answers = Vec::new();
+    while !answers.iter().any(|c: &Completion| c.ticket == 2) {
+      answers.extend(rx.recv_timeout(Duration::from_secs(10)).unwrap());
+    }
+    assert!(matches!(answers[0].outcome, Outcome::Failed(_)), "{answers:?}");
+    assert_eq!(answers.iter().find(|c| c.ticket == 2).unwrap().outcome, Outcome::Done);
+    let handle = thread.handle.as_ref().unwrap();
+    let started = Instant::now();
+    while !handle.is_finished() && started.elapsed() < Duration::from_secs(10) {
+      std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(handle.is_finished(), "the thread ended after answering the close");
     drop(thread);
     std::fs::remove_dir_all(dir).unwrap();
   }
