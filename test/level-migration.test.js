@@ -11,6 +11,7 @@ const { execFile, spawn } = require('child_process')
 const { isDeepStrictEqual } = require('util')
 const genericSession = require('..')
 const { startServer, rawGet } = require('./helpers/http')
+const { api } = require('./helpers/store-promises')
 
 const SESSIONS = 6000
 
@@ -97,14 +98,13 @@ describe('migration from this package\'s 0.2.0 LevelStore', function () {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  const promised = (fn) => new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))))
-
   async function lostSessions () {
+    const s = api(store, YEARS)
     const lost = []
     for (let i = 0; i < LIVE; i++) {
       const id = 'session:live' + i
-      const all = await promised((cb) => store.getAll(id, YEARS, cb))
-      const profile = await promised((cb) => store.get(id, 'profile', YEARS, cb))
+      const all = await s.getAll(id)
+      const profile = await s.get(id, 'profile')
       if (all.n !== i || !profile || profile.user !== i || profile.name !== 'user ' + i) lost.push(i)
     }
     return lost
@@ -116,12 +116,13 @@ describe('migration from this package\'s 0.2.0 LevelStore', function () {
   })
 
   it('keeps destroyed sessions destroyed and expired ones gone', async () => {
+    const s = api(store, YEARS)
     for (const id of ['session:gone0', 'session:gone1999', 'session:short0', 'session:short47999']) {
-      assert.deepStrictEqual(await promised((cb) => store.getAll(id, YEARS, cb)), {}, id)
+      assert.deepStrictEqual(await s.getAll(id), {}, id)
     }
     // A destroyed session's tombstone still drops a late write to it.
-    await promised((cb) => store.set('session:gone5', 'late', 1, YEARS, cb))
-    assert.deepStrictEqual(await promised((cb) => store.getAll('session:gone5', YEARS, cb)), {})
+    await s.set('session:gone5', 'late', 1)
+    assert.deepStrictEqual(await s.getAll('session:gone5'), {})
   })
 
   it('removes the old database\'s files, and the sessions are still there after reopening', async () => {
@@ -163,11 +164,11 @@ describe('a migration killed with SIGKILL', function () {
     assert.ok(midway > 0, 'some kill landed in the middle of the migration')
     const store = genericSession.LevelStore(dir)
     try {
+      const s = api(store)
       const lost = []
       for (let i = 0; i < SESSIONS; i++) {
         const token = legacy.cookies[i].match(/^s=([^;]+)/)[1]
-        const data = await new Promise((resolve, reject) => store.getAll('session:' + token, 60000, (err, d) => (err ? reject(err) : resolve(d))))
-        if (!isDeepStrictEqual(data, legacy.data[i])) lost.push(i)
+        if (!isDeepStrictEqual(await s.getAll('session:' + token), legacy.data[i])) lost.push(i)
       }
       assert.deepStrictEqual(lost, [])
     } finally {

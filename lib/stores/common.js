@@ -35,12 +35,13 @@ function closedError (storeName) {
 }
 
 // `Class` as a function that makes instances with or without `new`, as the originals' store
-// factories do; `instanceof` holds for what it makes.
-function callable (Class) {
+// factories do; `instanceof` holds for what it makes. `make` builds the instance (by default
+// `new Class(...args)`); `name` is the factory's name (by default the class's).
+function callable (Class, { name = Class.name, make = (...args) => new Class(...args) } = {}) {
   const Factory = function (...args) {
-    return new Class(...args)
+    return make(...args)
   }
-  Object.defineProperty(Factory, 'name', { value: Class.name })
+  Object.defineProperty(Factory, 'name', { value: name })
   Factory.prototype = Class.prototype
   Object.defineProperty(Class.prototype, 'constructor', { value: Factory, writable: true, configurable: true })
   return Factory

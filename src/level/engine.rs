@@ -279,35 +279,23 @@ fn sessions_options() -> KeyspaceCreateOptions {
   KeyspaceCreateOptions::default().manual_journal_persist(true).max_memtable_size(MEMTABLE_BYTES)
 }
 
-/// Bytes under a directory, recursively (files that vanish while counting are skipped):
-/// `(allocated, apparent)`. They differ mostly by fjall's active journal, created as a 64 MiB
-/// sparse file (`set_len`) and filled as it goes: allocated bytes are the disk space used.
-pub fn tree_sizes(dir: &Path) -> std::io::Result<(u64, u64)> {
+/// Disk space used under a directory, recursively (files that vanish while counting are
+/// skipped): allocated bytes, not lengths, since fjall's active journal is created as a 64 MiB
+/// sparse file (`set_len`) and filled as it goes.
+pub fn tree_size(dir: &Path) -> std::io::Result<u64> {
   use std::os::unix::fs::MetadataExt;
-  let (mut allocated, mut apparent) = (0, 0);
+  let mut allocated = 0;
   let entries = match fs::read_dir(dir) {
     Ok(entries) => entries,
-    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
+    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
     Err(e) => return Err(e),
   };
   for entry in entries {
     let Ok(entry) = entry else { continue };
     let Ok(meta) = entry.metadata() else { continue };
-    if meta.is_dir() {
-      let (a, b) = tree_sizes(&entry.path())?;
-      allocated += a;
-      apparent += b;
-    } else {
-      allocated += meta.blocks() * 512;
-      apparent += meta.len();
-    }
+    allocated += if meta.is_dir() { tree_size(&entry.path())? } else { meta.blocks() * 512 };
   }
-  Ok((allocated, apparent))
-}
-
-/// Allocated bytes under a directory (see [`tree_sizes`]).
-pub fn tree_size(dir: &Path) -> std::io::Result<u64> {
-  tree_sizes(dir).map(|(allocated, _)| allocated)
+  Ok(allocated)
 }
 
 impl Engine {
@@ -667,15 +655,10 @@ impl Engine {
     waited.and(persisted).and(dropped)
   }
 
-  /// Disk space the location uses (allocated bytes: the engine's folder, and old files still
+  /// Disk space the location uses (allocated bytes, see [`tree_size`]: the engine's folder, and old files still
   /// waiting for migration).
   pub fn disk_size(&self) -> Result<u64> {
     tree_size(&self.location).map_err(|e| StoreError(format!("LevelStore: {:?}: {e}", self.location)))
-  }
-
-  /// `(allocated, apparent)` bytes in the location: see [`tree_sizes`].
-  pub fn disk_sizes(&self) -> Result<(u64, u64)> {
-    tree_sizes(&self.location).map_err(|e| StoreError(format!("LevelStore: {:?}: {e}", self.location)))
   }
 
   /// Bytes in the sessions keyspace's tables (fjall's count; excludes the journal).

@@ -1,6 +1,7 @@
 'use strict'
 
-// Promise forms of the Store API (get/getAll/set/del/delAll/extend), each checking that its
+// Promise forms of the Store API (get/getAll/set/del/delAll/extend, and revoke, which this
+// package's stores have), each checking that its
 // callback is not called synchronously: for calling any store directly in tests.
 
 const HOUR = 60 * 60 * 1000
@@ -27,6 +28,7 @@ function api (store, defaultExpire = HOUR) {
     set: (id, key, value, expire = defaultExpire) => call('set', id, key, value, expire),
     del: (id, key, expire = defaultExpire) => call('del', id, key, expire),
     delAll: (id) => call('delAll', id),
+    revoke: (id) => call('revoke', id),
     extend: (id, expire = defaultExpire) => call('extend', id, expire),
     errorOf,
     // the error each operation on session `id` calls back with, by method name, one after another

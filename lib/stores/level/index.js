@@ -14,6 +14,7 @@ const path = require('path')
 const { LevelStoreCore } = require('../../native')
 const { kKeepsContract } = require('../../store-contract')
 const { TicketedStore } = require('../ticketed')
+const { callable } = require('../common')
 const AppDbStore = require('./app-db')
 
 const DEFAULT_SWEEP_INTERVAL_MS = 60 * 1000
@@ -31,13 +32,13 @@ DirectoryStore.prototype[kKeepsContract] = true
 
 // LevelStore(location | { location, sync, sweepInterval } | { db, sync, sweepInterval }): callable
 // with or without `new`; either store is a LevelStore (instanceof).
-function LevelStore (options) {
-  const settings = readLevelOptions(options)
-  return settings.db !== undefined ? new AppDbStore(settings) : new DirectoryStore(settings)
-}
-
-LevelStore.prototype = DirectoryStore.prototype
-Object.defineProperty(DirectoryStore.prototype, 'constructor', { value: LevelStore, writable: true, configurable: true })
+const LevelStore = callable(DirectoryStore, {
+  name: 'LevelStore',
+  make (options) {
+    const settings = readLevelOptions(options)
+    return settings.db !== undefined ? new AppDbStore(settings) : new DirectoryStore(settings)
+  }
+})
 
 function readLevelOptions (options) {
   if (typeof options === 'string') options = { location: options }
