@@ -1,8 +1,9 @@
 'use strict'
 
 // LevelStore called directly (the Store API every store keeps is test/store-api.test.js):
-// further cases of it, then what is particular to a store on disk: the expire argument is honoured, expired sessions are swept from disk, call order is apply
-// order, one opener per directory, close.
+// further cases of it, then what is particular to a store on disk: the expire argument is
+// honoured, expired sessions are swept from disk, call order is apply order, the session cache,
+// one opener per directory, close.
 
 const assert = require('assert')
 const fs = require('fs')
@@ -398,6 +399,79 @@ describe('LevelStore', () => {
       assert.ok(!(await closeStore(first)))
       const second = open()
       assert.deepStrictEqual(await api(second).getAll('id'), {})
+    })
+  })
+
+  describe('the session cache (options.cacheSize)', () => {
+    const noop = () => {}
+
+    it('refuses a cacheSize that is not a whole number of bytes, naming the option', () => {
+      for (const cacheSize of [-1, 1.5, '1', NaN, Infinity, null]) {
+        assert.throws(() => LevelStore({ location: dir, cacheSize }), (err) => {
+          assert.ok(err instanceof RangeError, String(err))
+          assert.match(err.message, /options\.cacheSize/)
+          return true
+        }, String(cacheSize))
+      }
+      const db = { get () {} }
+      assert.throws(() => LevelStore({ db, cacheSize: 1024 }), /options\.cacheSize is for a directory of its own/)
+    })
+
+    it('a read of a cached session does not wait for the store\'s thread, and still calls back asynchronously', async () => {
+      const store = open()
+      const s = api(store)
+      await s.set('cached', 'k', 'v')
+      const order = []
+      let inThisTick = true
+      const uncached = new Promise((resolve) => store.get('never-written', 'k', HOUR, (err, v) => { order.push('uncached'); resolve([err, v]) }))
+      const cached = new Promise((resolve) => store.get('cached', 'k', HOUR, (err, v) => {
+        assert.strictEqual(inThisTick, false, 'not called back synchronously')
+        order.push('cached')
+        resolve([err, v])
+      }))
+      inThisTick = false
+      assert.deepStrictEqual(await Promise.all([uncached, cached]), [[null, undefined], [null, 'v']])
+      assert.deepStrictEqual(order, ['cached', 'uncached'], 'the cached read was answered first')
+    })
+
+    it('a cached session\'s reads stay in order with its writes issued around them', async () => {
+      const store = open()
+      const s = api(store)
+      await s.set('id', 'k', 'old')
+      assert.strictEqual(await s.get('id', 'k'), 'old')
+      const seen = [s.get('id', 'k')]
+      store.set('id', 'k', 'new', HOUR, noop)
+      seen.push(s.get('id', 'k'), s.getAll('id'))
+      store.del('id', 'k', HOUR, noop)
+      seen.push(s.get('id', 'k'))
+      store.set('id', 'j', 1, HOUR, noop)
+      store.revoke('id', noop)
+      seen.push(s.getAll('id'), s.get('id', 'j'))
+      assert.deepStrictEqual(await Promise.all(seen), ['old', 'new', { k: 'new' }, undefined, {}, undefined])
+      await sleep(20)
+      assert.deepStrictEqual(await s.getAll('id'), {}, 'and once nothing is in flight')
+    })
+
+    it('a cache too small for the sessions still answers every read right (it evicts)', async () => {
+      const s = api(open({ location: dir, cacheSize: 2048 }))
+      const ids = Array.from({ length: 300 }, (_, i) => 'id' + i)
+      await Promise.all(ids.map((id, i) => s.set(id, 'k', { i })))
+      for (let round = 0; round < 2; round++) {
+        assert.deepStrictEqual(await Promise.all(ids.map((id) => s.get(id, 'k'))), ids.map((_, i) => ({ i })))
+        assert.deepStrictEqual(await Promise.all(ids.map((id) => s.getAll(id))), ids.map((_, i) => ({ k: { i } })))
+      }
+    })
+
+    it('with cacheSize: 0 every read goes to the store\'s thread, with the same answers', async () => {
+      const store = open({ location: dir, cacheSize: 0 })
+      const s = api(store)
+      await s.set('id', 'k', 'v')
+      const order = []
+      const first = new Promise((resolve) => store.get('never-written', 'k', HOUR, () => resolve(order.push('first'))))
+      const second = new Promise((resolve) => store.get('id', 'k', HOUR, () => resolve(order.push('second'))))
+      await Promise.all([first, second])
+      assert.deepStrictEqual(order, ['first', 'second'], 'no read overtakes another')
+      assert.deepStrictEqual(await s.getAll('id'), { k: 'v' })
     })
   })
 

@@ -14,10 +14,16 @@
 //   maxPending     at most this many calls wait at once; past it a call fails at once (default: no bound)
 //   startEachTurn  calls wait natively until the end of this turn of the event loop, then start
 //                  together with core.flush(); close() then waits for pending calls first
+//   peeks          the core can answer reads from memory on this thread: core.peek(id, key,
+//                  expireMs) (key undefined: getAll) returns the value's JSON text, true (an absent
+//                  key) or false (submit the read). Peeks are made only for sessions with no call
+//                  of this store in flight, so a read never overtakes a write before it, nor
+//                  another read of the same session
 // - Rust (src/binding/): a #[napi] class with
 //     submit(ticket, call, id, key, json, expireMs) -> bool   `call` a StoreCall; false once closed
 //     close(ticket) -> bool                                    answers `ticket` once closed
 //     flush()                                                  only with startEachTurn
+//     peek(id, key, expireMs) -> string | boolean              only with peeks
 //   whose engine answers each src/operation.rs Op with a src/completion.rs Completion.
 //
 // The Store API methods below are then the store's; it adds whatever is its own (options, getters).
@@ -35,21 +41,26 @@ class TicketedStore {
   #startEachTurn
   #starting = false
   #closed = false
+  // With peeks: session id -> how many of its calls are in flight.
+  #inFlight = null
 
-  constructor (name, makeCore, { maxPending = Infinity, startEachTurn = false } = {}) {
+  constructor (name, makeCore, { maxPending = Infinity, startEachTurn = false, peeks = false } = {}) {
     const tickets = new Tickets(name)
     this.#name = name
     this.#tickets = tickets
     this.#maxPending = maxPending
     this.#startEachTurn = startEachTurn
+    if (peeks) this.#inFlight = new Map()
     this.#core = makeCore((text) => tickets.deliver(text))
   }
 
   get (id, key, expire, callback) {
+    if (this.#peek(callback, id, key, expire)) return
     this.#submit(callback, StoreCall.Get, id, key, undefined, expire)
   }
 
   getAll (id, expire, callback) {
+    if (this.#peek(callback, id, undefined, expire)) return
     this.#submit(callback, StoreCall.GetAll, id, undefined, undefined, expire)
   }
 
@@ -90,7 +101,31 @@ class TicketedStore {
     else closeCore()
   }
 
+  // Answers a read from the core's memory when it can (true), never synchronously. Anything
+  // unusual (a closed store, an id that is not a string, a key that is not text) is left to the
+  // submitted call, which reports it.
+  #peek (callback, id, key, expire) {
+    const inFlight = this.#inFlight
+    if (inFlight === null || this.#closed || typeof callback !== 'function' || typeof id !== 'string' || inFlight.has(id)) return false
+    if (key !== undefined && typeof key !== 'string' && typeof key !== 'number') return false
+    const found = this.#core.peek(id, key === undefined ? undefined : String(key), expireMs(expire))
+    if (found === false) return false
+    if (found === true) {
+      process.nextTick(callback, null, undefined)
+      return true
+    }
+    let value
+    try {
+      value = JSON.parse(found)
+    } catch (err) {
+      return false // only stored damage could do this: let the store thread answer
+    }
+    process.nextTick(callback, null, value)
+    return true
+  }
+
   #submit (callback, call, id, key, json, expire) {
+    if (this.#inFlight !== null) callback = this.#counted(id, callback)
     if (this.#closed) return process.nextTick(callback, closedError(this.#name))
     if (this.#tickets.size >= this.#maxPending) {
       return process.nextTick(callback, new Error(
@@ -107,6 +142,18 @@ class TicketedStore {
         this.#starting = false
         this.#core.flush()
       })
+    }
+  }
+
+  // `callback`, counting the call as in flight for `id` until it is answered.
+  #counted (id, callback) {
+    const inFlight = this.#inFlight
+    inFlight.set(id, (inFlight.get(id) || 0) + 1)
+    return (err, value) => {
+      const left = inFlight.get(id) - 1
+      if (left === 0) inFlight.delete(id)
+      else inFlight.set(id, left)
+      callback(err, value)
     }
   }
 }

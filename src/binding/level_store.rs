@@ -1,13 +1,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Error, Function, Result, Status};
+use napi::bindgen_prelude::{Either, Error, Function, Result, Status};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
 use super::{operation, StoreCall};
 
 use crate::completion::encode;
+use crate::level::cache::Peek;
+use crate::level::engine::{now_ms, Options};
 use crate::level::thread::StoreThread;
 
 /// Called on the JavaScript thread with each group's completions as one JSON text
@@ -25,12 +27,19 @@ pub struct JsLevelStore {
 impl JsLevelStore {
   /// Opens `location` (synchronously: errors throw here, naming the path).
   #[napi(constructor)]
-  pub fn new(location: String, sync: bool, sweep_interval_ms: f64, deliver: Function<String, ()>) -> Result<Self> {
+  pub fn new(
+    location: String,
+    sync: bool,
+    sweep_interval_ms: f64,
+    cache_bytes: f64,
+    deliver: Function<String, ()>,
+  ) -> Result<Self> {
     // Weak: an idle store must not keep the process alive; lib/stores/ticketed.js holds a
     // ref'd handle while operations are pending.
     let deliver: Deliver = deliver.build_threadsafe_function().weak::<true>().callee_handled::<false>().build()?;
     let interval = Duration::from_millis(sweep_interval_ms.max(1.0) as u64);
-    let thread = StoreThread::spawn(PathBuf::from(location), sync, interval, move |completions| {
+    let options = Options { sync, cache_bytes: cache_bytes.max(0.0) as u64, ..Options::default() };
+    let thread = StoreThread::spawn(PathBuf::from(location), options, interval, move |completions| {
       deliver.call(encode(&completions), ThreadsafeFunctionCallMode::NonBlocking);
     })
     .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
@@ -51,6 +60,24 @@ impl JsLevelStore {
   ) -> Result<bool> {
     let op = operation(call, id, key, json, expire_ms)?;
     Ok(self.thread.as_ref().is_some_and(|thread| thread.submit(ticket, op)))
+  }
+
+  /// A `get` (with `key`) or `getAll` (without) answered from the session cache on this thread:
+  /// the JSON text found, `true` for an absent key, or `false` when the read must be submitted
+  /// (lib/stores/ticketed.js peeks only at sessions with no call in flight).
+  #[napi]
+  pub fn peek(&self, id: String, key: Option<String>, expire_ms: f64) -> Either<String, bool> {
+    let Some(thread) = &self.thread else { return Either::B(false) };
+    let expire_ms = super::millis(expire_ms);
+    let found = match key {
+      Some(key) => thread.cache().peek(&id, &key, expire_ms, now_ms()),
+      None => thread.cache().peek_all(&id, expire_ms, now_ms()),
+    };
+    match found {
+      Peek::Found(text) => Either::A(text),
+      Peek::Absent => Either::B(true),
+      Peek::Miss => Either::B(false),
+    }
   }
 
   /// Queues the close; its completion comes like any other.

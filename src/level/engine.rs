@@ -35,6 +35,7 @@ use std::thread::JoinHandle;
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, OwnedWriteBatch, PersistMode};
 
+use super::cache::{expiry_is_fresh, SessionCache};
 use super::keys;
 use crate::json_text;
 pub use crate::operation::TOMBSTONE_MS;
@@ -71,11 +72,16 @@ pub struct Options {
   pub sync: bool,
   /// Keep every session's expiry (and tombstone flag) in memory, so a request reads no meta record.
   pub memory_index: bool,
+  /// The session cache's bound in bytes (0: none); it needs the memory index.
+  pub cache_bytes: u64,
 }
+
+/// The session cache's default bound: about a million small sessions (bench/README.md).
+pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 
 impl Default for Options {
   fn default() -> Self {
-    Options { sync: false, memory_index: true }
+    Options { sync: false, memory_index: true, cache_bytes: DEFAULT_CACHE_BYTES }
   }
 }
 
@@ -83,7 +89,8 @@ impl Default for Options {
 /// the OS page cache, and decoding them is the cost (bench/README.md).
 const CACHE_BYTES: u64 = 64 << 20;
 
-/// The sessions keyspace's memtable. 8 MB instead was no faster at size, and slower to write.
+/// The sessions keyspace's memtable. 4, 8, 64 and 128 MB were each slower in the mix at 1,000,000
+/// sessions (smaller flushes and compacts more often; larger has a deeper skiplist to insert into).
 const MEMTABLE_BYTES: u64 = 32 << 20;
 
 /// Why a location could not be opened.
@@ -198,7 +205,8 @@ enum State {
 /// index once the batch is in the journal).
 pub(crate) struct Batch {
   inner: OwnedWriteBatch,
-  meta: Vec<(IdHash, Option<u64>)>,
+  /// Session id → its new expiry (packed with the revoked flag), or `None`: the session is gone.
+  meta: Vec<(String, Option<u64>)>,
 }
 
 impl Batch {
@@ -212,11 +220,11 @@ impl Batch {
     let value: Vec<u8> =
       if revoked { keys::encode_tombstone(expires).to_vec() } else { keys::encode_expiry(expires).to_vec() };
     self.inner.insert(ks, keys::meta(id), value);
-    self.meta.push((id_hash(id.as_bytes()), Some(pack(expires, revoked))));
+    self.meta.push((id.to_owned(), Some(pack(expires, revoked))));
   }
   pub(crate) fn delete_meta(&mut self, ks: &Keyspace, id: &str) {
     self.inner.remove(ks, keys::meta(id));
-    self.meta.push((id_hash(id.as_bytes()), None));
+    self.meta.push((id.to_owned(), None));
   }
   pub(crate) fn len(&self) -> usize {
     self.inner.len()
@@ -238,6 +246,9 @@ pub struct Engine {
   /// Held (locked) for the engine's whole life.
   _lock: fs::File,
   expiry: Option<ExpiryMap>,
+  /// Recently used sessions, which other threads read too ([`super::cache`]); changed only here,
+  /// in step with the database.
+  cache: Arc<SessionCache>,
   removed_since_compaction: usize,
   /// Where the next sweep pass starts reading the index (see [`Engine::sweep`]).
   sweep_cursor: Option<Vec<u8>>,
@@ -305,6 +316,11 @@ impl Engine {
     Engine::open_with(location, Options { sync, ..Options::default() })
   }
 
+  /// The session cache, for readers on other threads.
+  pub fn cache(&self) -> Arc<SessionCache> {
+    self.cache.clone()
+  }
+
   pub fn open_with(location: &Path, opts: Options) -> std::result::Result<Engine, OpenError> {
     Engine::open_inner(location, opts, super::migrate::Stop::Never)
   }
@@ -347,6 +363,7 @@ impl Engine {
       sync: opts.sync,
       _lock: lock,
       expiry: None,
+      cache: SessionCache::new(if opts.memory_index { opts.cache_bytes } else { 0 }, EXPIRY_SLACK_DIVISOR),
       removed_since_compaction: 0,
       sweep_cursor: None,
       reclaim: None,
@@ -393,6 +410,7 @@ impl Engine {
         let why =
           format!("LevelStore: {:?}: the engine panicked ({}); reopen the store", self.dir, panic_text(&*payload));
         self.failed = Some(why.clone());
+        self.cache.stop();
         Err(StoreError(why))
       }
     }
@@ -402,15 +420,20 @@ impl Engine {
     Batch { inner: self.db.batch(), meta: Vec::new() }
   }
 
-  /// Appends the batch to the journal (and memtable), then mirrors its meta changes in memory.
+  /// Appends the batch to the journal (and memtable), then mirrors its meta changes in memory: in
+  /// the expiry index and in the session cache.
   pub(crate) fn write(&mut self, batch: Batch) -> Result<()> {
     let Batch { inner, meta } = batch;
     inner.commit().map_err(|e| self.error(e))?;
-    if let Some(map) = &mut self.expiry {
-      for (hash, change) in meta {
+    for (id, change) in meta {
+      match change.map(unpack) {
+        Some((expires, false)) => self.cache.expiry(&id, expires),
+        Some((_, true)) | None => self.cache.removed(&id),
+      }
+      if let Some(map) = &mut self.expiry {
         match change {
-          Some(packed) => map.insert(hash, packed),
-          None => map.remove(&hash),
+          Some(packed) => map.insert(id_hash(id.as_bytes()), packed),
+          None => map.remove(&id_hash(id.as_bytes())),
         };
       }
     }
@@ -421,7 +444,14 @@ impl Engine {
   pub fn get(&mut self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Result<Option<Vec<u8>>> {
     self.guarded(|e| {
       let Some(expires) = e.live_expiry(id, now_ms)? else { return Ok(None) };
-      let value = e.ks.get(keys::data(id, key)).map_err(|err| e.error(err))?.map(|v| v.to_vec());
+      let value = match e.cache.known(id, key) {
+        Some(value) => value,
+        None => {
+          let value = e.ks.get(keys::data(id, key)).map_err(|err| e.error(err))?.map(|v| v.to_vec());
+          e.cache.read(id, expires, key, value.as_deref());
+          value
+        }
+      };
       e.touch(id, Some(expires), expire_ms, now_ms)?;
       Ok(value)
     })
@@ -432,6 +462,7 @@ impl Engine {
     self.guarded(|e| {
       let Some(expires) = e.live_expiry(id, now_ms)? else { return Ok("{}".to_owned()) };
       let records = e.session_records(id)?;
+      e.cache.read_all(id, expires, &records);
       e.touch(id, Some(expires), expire_ms, now_ms)?;
       let texts: Vec<(String, String)> = records
         .into_iter()
@@ -453,7 +484,13 @@ impl Engine {
       let mut batch = e.batch();
       batch.put(&e.ks, keys::data(id, key), json);
       e.add_touch(&mut batch, id, expires, expire_ms, now_ms);
-      e.write(batch)
+      e.write(batch)?;
+      if expires.is_none() {
+        // A new session: the cache knows all of it.
+        e.cache.created(id, now_ms + expire_ms);
+      }
+      e.cache.changed(id, key, Some(json));
+      Ok(())
     })
   }
 
@@ -464,7 +501,9 @@ impl Engine {
       let mut batch = e.batch();
       batch.delete(&e.ks, keys::data(id, key));
       e.add_touch(&mut batch, id, Some(expires), expire_ms, now_ms);
-      e.write(batch)
+      e.write(batch)?;
+      e.cache.changed(id, key, None);
+      Ok(())
     })
   }
 
@@ -721,7 +760,7 @@ impl Engine {
   fn add_touch(&self, batch: &mut Batch, id: &str, expires: Option<u64>, expire_ms: u64, now_ms: u64) -> bool {
     let wanted = now_ms + expire_ms;
     if let Some(current) = expires {
-      if wanted.abs_diff(current) <= expire_ms / EXPIRY_SLACK_DIVISOR {
+      if expiry_is_fresh(current, expire_ms, now_ms, EXPIRY_SLACK_DIVISOR) {
         return false;
       }
       batch.delete(&self.ks, keys::index(current, id));
@@ -834,6 +873,7 @@ fn flush_memtable(ks: &Keyspace, stop: &AtomicBool) -> fjall::Result<bool> {
 
 impl Drop for Engine {
   fn drop(&mut self) {
+    self.cache.stop();
     self.stop_reclaim();
   }
 }

@@ -8,6 +8,7 @@
 //! - [`migrate`]: the in-place upgrade of a directory written by level-session 0.3.4 or by this
 //!   package's 0.2.0 (rusty-leveldb, read through its iterator only).
 
+pub mod cache;
 pub mod engine;
 pub mod keys;
 pub mod migrate;

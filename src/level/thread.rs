@@ -12,10 +12,12 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::engine::{now_ms, Engine, OpenError};
+use super::cache::SessionCache;
+use super::engine::{now_ms, Engine, OpenError, Options};
 use crate::completion::{Completion, Outcome};
 use crate::operation::Op;
 
@@ -45,6 +47,8 @@ impl Message {
 pub struct StoreThread {
   sender: Option<Sender<Message>>,
   handle: Option<JoinHandle<()>>,
+  /// The engine's session cache, which this (the caller's) thread may read.
+  cache: Arc<SessionCache>,
 }
 
 /// The message of every operation after `close`.
@@ -53,7 +57,7 @@ pub const CLOSED: &str = "LevelStore is closed";
 impl StoreThread {
   /// Opens the database on a new thread and returns once it is open (or failed to).
   /// `deliver` is called on that thread with each group's completions, in request order.
-  pub fn spawn<D>(location: PathBuf, sync: bool, sweep_interval: Duration, deliver: D) -> Result<Self, OpenError>
+  pub fn spawn<D>(location: PathBuf, options: Options, sweep_interval: Duration, deliver: D) -> Result<Self, OpenError>
   where
     D: FnMut(Vec<Completion>) + Send + 'static,
   {
@@ -63,12 +67,12 @@ impl StoreThread {
     let handle = std::thread::Builder::new()
       .name("generic-session-level".into())
       .spawn(move || {
-        let opened = panic::catch_unwind(|| Engine::open(&location, sync)).unwrap_or_else(|payload| {
+        let opened = panic::catch_unwind(|| Engine::open_with(&location, options)).unwrap_or_else(|payload| {
           Err(OpenError::Failed(location.clone(), format!("internal error: {}", panic_message(&*payload))))
         });
         match opened {
           Ok(engine) => {
-            let _ = opened_tx.send(Ok(()));
+            let _ = opened_tx.send(Ok(engine.cache()));
             run(engine, &location, receiver, sweep_interval, deliver);
           }
           Err(err) => {
@@ -78,7 +82,7 @@ impl StoreThread {
       })
       .map_err(|e| OpenError::Failed(location_for_errors.clone(), e.to_string()))?;
     match opened_rx.recv() {
-      Ok(Ok(())) => Ok(StoreThread { sender: Some(sender), handle: Some(handle) }),
+      Ok(Ok(cache)) => Ok(StoreThread { sender: Some(sender), handle: Some(handle), cache }),
       Ok(Err(err)) => {
         let _ = handle.join();
         Err(err)
@@ -97,6 +101,12 @@ impl StoreThread {
   /// and `ticket` is answered then. Calls queued after it fail with [`CLOSED`].
   pub fn close(&self, ticket: u32) -> bool {
     self.send(Message::Close(ticket))
+  }
+
+  /// The session cache: reads answered from memory on the calling thread, with no hand-off
+  /// (the rules are in [`super::cache`]).
+  pub fn cache(&self) -> &SessionCache {
+    &self.cache
   }
 
   fn send(&self, message: Message) -> bool {
@@ -315,8 +325,10 @@ mod tests {
     let dir = temp_dir("order");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
-    let thread =
-      StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| sink.lock().unwrap().extend(c)).unwrap();
+    let thread = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), move |c| {
+      sink.lock().unwrap().extend(c)
+    })
+    .unwrap();
     let id = || "s".to_string();
     assert!(thread.submit(1, Op::Set { id: id(), key: "k".into(), json: "1".into(), expire_ms: 60_000 }));
     assert!(thread.submit(2, Op::Get { id: id(), key: "k".into(), expire_ms: 60_000 }));
@@ -339,11 +351,11 @@ mod tests {
   #[test]
   fn a_second_open_of_a_location_is_refused() {
     let dir = temp_dir("locked");
-    let first = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).unwrap();
-    let second = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {});
+    let first = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {}).unwrap();
+    let second = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {});
     assert!(matches!(second, Err(OpenError::Locked(..))));
     drop(first);
-    assert!(StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).is_ok());
+    assert!(StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {}).is_ok());
     std::fs::remove_dir_all(dir).unwrap();
   }
 
@@ -353,7 +365,9 @@ mod tests {
   fn a_panic_fails_every_call_until_close_and_releases_the_directory() {
     let dir = temp_dir("panic");
     let (tx, rx) = std::sync::mpsc::channel();
-    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| tx.send(c).unwrap()).unwrap();
+    let thread =
+      StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), move |c| tx.send(c).unwrap())
+        .unwrap();
     let next = || rx.recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(thread.submit(1, Op::Set { id: "s".into(), key: "k".into(), json: "1".into(), expire_ms: 60_000 }));
     assert_eq!(next()[0].outcome, Outcome::Done);
@@ -368,7 +382,7 @@ mod tests {
     // Later calls fail with the same error, at once; the directory is free again.
     assert!(thread.submit(3, Op::Get { id: "s".into(), key: "k".into(), expire_ms: 60_000 }));
     assert_eq!(next()[0].outcome, Outcome::Failed(message.clone()));
-    let again = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), |_| {}).unwrap();
+    let again = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {}).unwrap();
     drop(again);
     assert!(thread.close(4));
     assert_eq!(next()[0].outcome, Outcome::Done);
@@ -380,7 +394,9 @@ mod tests {
   fn a_close_queued_behind_a_panic_is_answered_and_ends_the_thread() {
     let dir = temp_dir("panic-close");
     let (tx, rx) = std::sync::mpsc::channel();
-    let thread = StoreThread::spawn(dir.clone(), false, Duration::from_secs(60), move |c| tx.send(c).unwrap()).unwrap();
+    let thread =
+      StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), move |c| tx.send(c).unwrap())
+        .unwrap();
     assert!(thread.submit(1, Op::Get { id: PANIC_ID.into(), key: "k".into(), expire_ms: 60_000 }));
     assert!(thread.close(2));
     let mut answers = Vec::new();

@@ -64,6 +64,20 @@ const STORES = [
       return { filter, release: async () => { await closeStore(filter); removeDir(dir) } }
     }
   },
+  {
+    // The same store with its session cache off: every read goes to the store's thread.
+    name: 'LevelStore without its session cache (cacheSize: 0)',
+    make: () => {
+      const dir = tempDir()
+      const store = LevelStore({ location: dir, cacheSize: 0 })
+      return { store, release: async () => { await closeStore(store); removeDir(dir) } }
+    },
+    filter: (options) => {
+      const dir = tempDir()
+      const filter = levelSession({ ...options, location: dir, cacheSize: 0 })
+      return { filter, release: async () => { await closeStore(filter); removeDir(dir) } }
+    }
+  },
   ...BACKENDS.map((backend) => ({
     name: `LevelStore({ db }) on ${backend.name}`,
     make: () => {

@@ -18,19 +18,22 @@ const { callable } = require('../common')
 const AppDbStore = require('./app-db')
 
 const DEFAULT_SWEEP_INTERVAL_MS = 60 * 1000
+// The session cache's default bound (src/level/engine.rs says why).
+const DEFAULT_CACHE_SIZE = 256 * 1024 * 1024
 
 // The store on a directory of its own.
 class DirectoryStore extends TicketedStore {
-  constructor ({ location, sync, sweepInterval }) {
-    // Opens synchronously: a bad or locked location throws here, naming the path.
-    super('LevelStore', (deliver) => new LevelStoreCore(location, sync, sweepInterval, deliver))
+  constructor ({ location, sync, sweepInterval, cacheSize }) {
+    // Opens synchronously: a bad or locked location throws here, naming the path. Reads of
+    // recently used sessions are answered from the store's cache on this thread (peeks).
+    super('LevelStore', (deliver) => new LevelStoreCore(location, sync, sweepInterval, cacheSize, deliver), { peeks: true })
     Object.defineProperty(this, 'location', { value: location, enumerable: true })
   }
 }
 
 DirectoryStore.prototype[kKeepsContract] = true
 
-// LevelStore(location | { location, sync, sweepInterval } | { db, sync, sweepInterval }): callable
+// LevelStore(location | { location, sync, sweepInterval, cacheSize } | { db, sync, sweepInterval }): callable
 // with or without `new`; either store is a LevelStore (instanceof).
 const LevelStore = callable(DirectoryStore, {
   name: 'LevelStore',
@@ -55,11 +58,20 @@ function readLevelOptions (options) {
     throw new RangeError('LevelStore options.sweepInterval must be a positive number of milliseconds')
   }
   // options.db itself is checked by the store on it (./adapter.js).
-  if (options.db !== undefined) return { db: options.db, sync, sweepInterval }
+  if (options.db !== undefined) {
+    if (options.cacheSize !== undefined) {
+      throw new TypeError('LevelStore options.cacheSize is for a directory of its own (options.location); a store on options.db reads through the application\'s database')
+    }
+    return { db: options.db, sync, sweepInterval }
+  }
+  const cacheSize = options.cacheSize === undefined ? DEFAULT_CACHE_SIZE : options.cacheSize
+  if (typeof cacheSize !== 'number' || !Number.isSafeInteger(cacheSize) || cacheSize < 0) {
+    throw new RangeError('LevelStore options.cacheSize must be a whole number of bytes (0 turns the session cache off)')
+  }
   if (typeof options.location !== 'string' || options.location === '') {
     throw new TypeError('LevelStore needs a location: options.location must be a directory path')
   }
-  return { location: path.resolve(options.location), sync, sweepInterval }
+  return { location: path.resolve(options.location), sync, sweepInterval, cacheSize }
 }
 
 // A store on { db } is a LevelStore: instanceof holds, and it keeps the contract (kKeepsContract).

@@ -574,6 +574,82 @@ fn a_caught_panic_fails_every_later_call() {
   assert!(err.0.contains("boom") && err.0.contains(dir.to_str().unwrap()), "{}", err.0);
   assert_eq!(e.get("s", "k", HOUR, T0).unwrap_err(), err);
   assert!(e.commit().is_err());
+  // Nothing is answered from the cache either: reads go to the engine, which answers the error.
+  assert_eq!(e.cache().peek_all("s", HOUR, T0), crate::level::cache::Peek::Miss);
   drop(e);
   fs::remove_dir_all(dir).unwrap();
+}
+
+/// The session cache answers exactly what the engine does. Random calls on a few sessions (so
+/// they collide: expiry, revocation, deletion, sweeps, a cache small enough to evict) go to an
+/// engine with the cache and to one without; every answer must match, and so must every read the
+/// cache answers by itself (as the JavaScript thread's peeks do), checked against the uncached
+/// engine after each call.
+#[test]
+fn the_session_cache_answers_what_the_engine_does() {
+  use crate::level::cache::Peek;
+  use rand::{rngs::StdRng, Rng, SeedableRng};
+  let (mut cached, cached_dir) = engine("cache-on", Options { cache_bytes: 4 << 10, ..Options::default() });
+  let (mut plain, plain_dir) = engine("cache-off", Options { cache_bytes: 0, ..Options::default() });
+  let cache = cached.cache();
+  let mut rng = StdRng::seed_from_u64(7);
+  let keys = ["a", "b", "c"];
+  let expires = [HOUR, 1000, 50];
+  let mut now = T0;
+  let mut answered_from_memory = 0;
+  for step in 0..20_000 {
+    now += rng.gen_range(0..20);
+    // Mostly each session's own expire, as a server's calls have; sometimes another.
+    let n = rng.gen_range(0..40);
+    let id = format!("s{n}");
+    let key = keys[rng.gen_range(0..keys.len())];
+    let expire = if rng.gen_ratio(1, 10) { expires[rng.gen_range(0..3)] } else { expires[n % 3] };
+    let value = format!("{step}");
+    match rng.gen_range(0..100) {
+      0..=29 => assert_eq!(cached.get(&id, key, expire, now), plain.get(&id, key, expire, now), "step {step}"),
+      30..=44 => assert_eq!(cached.get_all(&id, expire, now), plain.get_all(&id, expire, now), "step {step}"),
+      45..=79 => {
+        cached.set(&id, key, value.as_bytes(), expire, now).unwrap();
+        plain.set(&id, key, value.as_bytes(), expire, now).unwrap();
+      }
+      80..=87 => {
+        cached.del(&id, key, expire, now).unwrap();
+        plain.del(&id, key, expire, now).unwrap();
+      }
+      88..=90 => {
+        cached.del_all(&id).unwrap();
+        plain.del_all(&id).unwrap();
+      }
+      91..=93 => {
+        cached.revoke(&id, now).unwrap();
+        plain.revoke(&id, now).unwrap();
+      }
+      94..=96 => {
+        cached.extend(&id, expire, now).unwrap();
+        plain.extend(&id, expire, now).unwrap();
+      }
+      _ => assert_eq!(cached.sweep(now, 5).unwrap(), plain.sweep(now, 5).unwrap(), "step {step}"),
+    }
+    // A read the cache answers must be what the engine answers (a read it answers leaves the
+    // expiry as it is, so the uncached engine's read changes nothing the next steps see).
+    let n = rng.gen_range(0..40);
+    let probe = format!("s{n}");
+    let expire = expires[n % 3];
+    match cache.peek(&probe, key, expire, now) {
+      Peek::Found(text) => {
+        answered_from_memory += 1;
+        assert_eq!(plain.get(&probe, key, expire, now).unwrap(), Some(text.into_bytes()), "step {step}");
+      }
+      Peek::Absent => assert_eq!(plain.get(&probe, key, expire, now).unwrap(), None, "step {step}"),
+      Peek::Miss => {}
+    }
+    if let Peek::Found(text) = cache.peek_all(&probe, expire, now) {
+      assert_eq!(plain.get_all(&probe, expire, now).unwrap(), text, "step {step}");
+    }
+  }
+  assert!(answered_from_memory > 1000, "the cache answered only {answered_from_memory} reads");
+  drop(cached);
+  drop(plain);
+  fs::remove_dir_all(cached_dir).unwrap();
+  fs::remove_dir_all(plain_dir).unwrap();
 }

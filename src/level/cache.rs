@@ -1,0 +1,337 @@
+//! The LevelStore's session cache: recently used sessions in memory, bounded in bytes, that the
+//! owner thread keeps coherent with the database and that any thread may read.
+//!
+//! Why: at a million sessions a read from the engine costs several times what it costs at a
+//! thousand (its tables no longer fit the CPU caches), and a read that crosses to the owner thread
+//! and back costs more than the read itself. A cached read costs a hash lookup, and the JavaScript
+//! thread makes it itself (`peek`), without a thread hand-off. Nothing here touches a file.
+//!
+//! Coherence: only the owner thread changes the cache, and it changes it in the same step that
+//! changes the database ([`super::engine`] applies a batch's changes right after the batch is in the
+//! journal), so what the cache holds is what the database holds. A reader on another thread can
+//! still see a write the owner thread has applied but not yet acknowledged; so JavaScript peeks
+//! only at sessions with no call of its own in flight (lib/stores/ticketed.js), and a call in flight
+//! is the only way a session changes, but for expiry, which the cache's own check covers.
+//!
+//! An entry may hold only some of a session's keys (those read or written since it was cached):
+//! a key it does not know is then a miss, not an absence. An entry made when the session was
+//! created, or filled by a `getAll`, is complete: every key the session has is in it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+
+use crate::json_text;
+
+/// One cached session, packed into one allocation so that a read costs one trip to memory for it
+/// (at a million sessions every trip misses the CPU's caches, and that, not the lookup, is the
+/// cost): the expiry (u64), a complete flag (u8), then per key its length (u32), the key, the
+/// value's length (u32, [`ABSENT`] when the key is known to be absent) and the value's JSON text.
+/// Never changed in place: the owner thread replaces it, so a reader holding one sees one state.
+type Packed = Arc<[u8]>;
+
+const ABSENT: u32 = u32::MAX;
+const HEADER: usize = 9;
+
+/// A session unpacked for a change by the owner thread.
+#[derive(Clone, Debug)]
+struct CachedSession {
+  /// The session's expiry, as in the engine's expiry index (ms since the epoch).
+  expires: u64,
+  /// Every key of the session is in `keys`.
+  complete: bool,
+  /// Key → the value's JSON text, or `None` when the key is known to be absent; in key order.
+  keys: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl CachedSession {
+  fn pack(&self) -> Packed {
+    let size = HEADER + self.keys.iter().map(|(k, v)| 8 + k.len() + v.as_ref().map_or(0, Vec::len)).sum::<usize>();
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(&self.expires.to_le_bytes());
+    out.push(self.complete as u8);
+    for (key, value) in &self.keys {
+      out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+      out.extend_from_slice(key);
+      match value {
+        Some(value) => {
+          out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+          out.extend_from_slice(value);
+        }
+        None => out.extend_from_slice(&ABSENT.to_le_bytes()),
+      }
+    }
+    out.into()
+  }
+
+  fn unpack(packed: &[u8]) -> CachedSession {
+    let keys = Entries::of(packed).map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec))).collect();
+    CachedSession { expires: expires_of(packed), complete: packed[8] == 1, keys }
+  }
+
+  /// Keys stay in byte order, the engine's, so a `getAll` lists them as the engine would.
+  fn set(&mut self, key: &[u8], value: Option<&[u8]>) {
+    let value = value.map(<[u8]>::to_vec);
+    match self.keys.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
+      Ok(at) => self.keys[at].1 = value,
+      Err(at) => self.keys.insert(at, (key.to_vec(), value)),
+    }
+  }
+}
+
+fn expires_of(packed: &[u8]) -> u64 {
+  u64::from_le_bytes(packed[..8].try_into().expect("a packed session has a header"))
+}
+
+/// The (key, value) pairs of a packed session.
+struct Entries<'a> {
+  rest: &'a [u8],
+}
+
+impl<'a> Entries<'a> {
+  fn of(packed: &'a [u8]) -> Self {
+    Entries { rest: &packed[HEADER..] }
+  }
+
+  fn take_len(&mut self) -> u32 {
+    let (len, rest) = self.rest.split_at(4);
+    self.rest = rest;
+    u32::from_le_bytes(len.try_into().expect("4 bytes"))
+  }
+
+  fn take(&mut self, len: usize) -> &'a [u8] {
+    let (taken, rest) = self.rest.split_at(len);
+    self.rest = rest;
+    taken
+  }
+}
+
+impl<'a> Iterator for Entries<'a> {
+  type Item = (&'a [u8], Option<&'a [u8]>);
+  fn next(&mut self) -> Option<Self::Item> {
+    if self.rest.is_empty() {
+      return None;
+    }
+    let key_len = self.take_len() as usize;
+    let key = self.take(key_len);
+    let value = match self.take_len() {
+      ABSENT => None,
+      len => Some(self.take(len as usize)),
+    };
+    Some((key, value))
+  }
+}
+
+/// Sessions are keyed by a 128-bit hash of their id, as in the engine's expiry index (and with the
+/// same odds of a collision: about n²/2¹²⁹), so a lookup never reads the id itself. Seeded per
+/// store: ids can come from cookies, and nobody outside should be able to aim ids at one slot.
+type IdHash = u128;
+
+/// Bytes a cached session is charged beyond its packed size: the table's slot and the allocation's
+/// own header.
+const ENTRY_OVERHEAD: u64 = 48;
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<IdHash, Packed> for ByBytes {
+  fn weight(&self, _id: &IdHash, session: &Packed) -> u64 {
+    ENTRY_OVERHEAD + session.len() as u64
+  }
+}
+
+/// The cache's table is keyed by a hash already: its own hasher passes it through.
+#[derive(Clone, Default)]
+struct PassThrough;
+
+impl std::hash::BuildHasher for PassThrough {
+  type Hasher = PassThroughHasher;
+  fn build_hasher(&self) -> PassThroughHasher {
+    PassThroughHasher(0)
+  }
+}
+
+struct PassThroughHasher(u64);
+
+impl std::hash::Hasher for PassThroughHasher {
+  fn finish(&self) -> u64 {
+    self.0
+  }
+  fn write(&mut self, bytes: &[u8]) {
+    for &b in bytes {
+      self.0 = self.0.rotate_left(8) ^ b as u64;
+    }
+  }
+  fn write_u128(&mut self, n: u128) {
+    self.0 ^= n as u64 ^ (n >> 64) as u64;
+  }
+}
+
+/// What a cached read found.
+#[derive(Debug, PartialEq)]
+pub enum Peek {
+  /// The value's JSON text (a `get`) or the whole session as a JSON object text (a `getAll`).
+  Found(String),
+  /// The key is known to be absent from a live session.
+  Absent,
+  /// Not answerable from memory: the session (or key) is not cached, has expired, or the read
+  /// must refresh its expiry (a write). The read goes to the owner thread.
+  Miss,
+}
+
+/// Whether a read at `now_ms` leaves the session's expiry as it is: the stored expiry is within
+/// `expire_ms / slack_divisor` of the one the read would set.
+pub fn expiry_is_fresh(current: u64, expire_ms: u64, now_ms: u64, slack_divisor: u64) -> bool {
+  (now_ms + expire_ms).abs_diff(current) <= expire_ms / slack_divisor
+}
+
+/// The average session is guessed at this many bytes to size the cache's table up front.
+const GUESSED_SESSION_BYTES: u64 = 160;
+
+pub struct SessionCache {
+  /// `None` when the cache is off (size 0).
+  entries: Option<Cache<IdHash, Packed, ByBytes, PassThrough>>,
+  /// Cleared when the engine stops (failure or close): from then on every read misses and goes
+  /// to the owner thread, which answers with the engine's error.
+  open: AtomicBool,
+  slack_divisor: u64,
+  seed: u64,
+}
+
+impl SessionCache {
+  /// A cache of at most `bytes` (0: no cache). `slack_divisor` is the engine's expiry slack.
+  pub fn new(bytes: u64, slack_divisor: u64) -> Arc<SessionCache> {
+    let entries = (bytes > 0).then(|| {
+      let items = (bytes / GUESSED_SESSION_BYTES).clamp(16, 1 << 24) as usize;
+      Cache::with(items, bytes, ByBytes, PassThrough, Default::default())
+    });
+    Arc::new(SessionCache { entries, open: AtomicBool::new(true), slack_divisor, seed: rand::random() })
+  }
+
+  fn id_hash(&self, id: &str) -> IdHash {
+    xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), self.seed)
+  }
+
+  fn live(&self, id: &str, expire_ms: u64, now_ms: u64) -> Option<Packed> {
+    if !self.open.load(Ordering::Acquire) {
+      return None;
+    }
+    let session = self.entries.as_ref()?.get(&self.id_hash(id))?;
+    let expires = expires_of(&session);
+    (expires > now_ms && expiry_is_fresh(expires, expire_ms, now_ms, self.slack_divisor)).then_some(session)
+  }
+
+  /// `get(id, key)` from memory.
+  pub fn peek(&self, id: &str, key: &str, expire_ms: u64, now_ms: u64) -> Peek {
+    let Some(session) = self.live(id, expire_ms, now_ms) else { return Peek::Miss };
+    match Entries::of(&session).find(|(k, _)| *k == key.as_bytes()) {
+      Some((_, Some(value))) => Peek::Found(String::from_utf8_lossy(value).into_owned()),
+      Some((_, None)) => Peek::Absent,
+      None if session[8] == 1 => Peek::Absent,
+      None => Peek::Miss,
+    }
+  }
+
+  /// `getAll(id)` from memory.
+  pub fn peek_all(&self, id: &str, expire_ms: u64, now_ms: u64) -> Peek {
+    let Some(session) = self.live(id, expire_ms, now_ms) else { return Peek::Miss };
+    if session[8] != 1 {
+      return Peek::Miss;
+    }
+    let present: Vec<(&str, &str)> = Entries::of(&session)
+      .filter_map(|(k, v)| Some((std::str::from_utf8(k).ok()?, std::str::from_utf8(v?).ok()?)))
+      .collect();
+    Peek::Found(json_text::object(present.into_iter(), 64))
+  }
+
+  /// The value of `key` if the cache knows it (the owner thread's read, which then needs no
+  /// engine read): `Some(None)` when the key is known to be absent. Ignores expiry: the owner
+  /// thread has checked it in its own index.
+  pub fn known(&self, id: &str, key: &str) -> Option<Option<Vec<u8>>> {
+    let session = self.entries.as_ref()?.peek(&self.id_hash(id))?;
+    match Entries::of(&session).find(|(k, _)| *k == key.as_bytes()) {
+      Some((_, value)) => Some(value.map(<[u8]>::to_vec)),
+      None if session[8] == 1 => Some(None),
+      None => None,
+    }
+  }
+
+  // The owner thread's side: each change mirrors one the database has just taken.
+
+  /// A session the engine has just created: complete, with no keys yet.
+  pub(crate) fn created(&self, id: &str, expires: u64) {
+    if let Some(entries) = &self.entries {
+      entries.insert(self.id_hash(id), CachedSession { expires, complete: true, keys: Vec::new() }.pack());
+    }
+  }
+
+  /// `key` now holds `value` (`None`: deleted) in a cached session; an uncached one stays so.
+  pub(crate) fn changed(&self, id: &str, key: &str, value: Option<&[u8]>) {
+    self.update(id, |session| session.set(key.as_bytes(), value));
+  }
+
+  /// `key`'s stored value, read from the engine (`None`: absent): remembered, caching the session
+  /// if it was not.
+  pub(crate) fn read(&self, id: &str, expires: u64, key: &str, value: Option<&[u8]>) {
+    let Some(entries) = &self.entries else { return };
+    let hash = self.id_hash(id);
+    let mut session = match entries.peek(&hash) {
+      Some(cached) => CachedSession::unpack(&cached),
+      None => CachedSession { expires, complete: false, keys: Vec::new() },
+    };
+    session.set(key.as_bytes(), value);
+    entries.insert(hash, session.pack());
+  }
+
+  /// The whole session, read from the engine: cached complete.
+  pub(crate) fn read_all(&self, id: &str, expires: u64, records: &[(Vec<u8>, Vec<u8>)]) {
+    let Some(entries) = &self.entries else { return };
+    let mut keys: Vec<_> = records.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries.insert(self.id_hash(id), CachedSession { expires, complete: true, keys }.pack());
+  }
+
+  /// The session's expiry is now `expires`.
+  pub(crate) fn expiry(&self, id: &str, expires: u64) {
+    self.update(id, |session| session.expires = expires);
+  }
+
+  /// The session is gone (deleted, revoked or expired).
+  pub(crate) fn removed(&self, id: &str) {
+    if let Some(entries) = &self.entries {
+      entries.remove(&self.id_hash(id));
+    }
+  }
+
+  fn update(&self, id: &str, change: impl FnOnce(&mut CachedSession)) {
+    let Some(entries) = &self.entries else { return };
+    let hash = self.id_hash(id);
+    if let Some(cached) = entries.peek(&hash) {
+      let mut session = CachedSession::unpack(&cached);
+      change(&mut session);
+      entries.insert(hash, session.pack());
+    }
+  }
+
+  /// The engine has stopped: every later read goes to the owner thread (which answers the error).
+  pub(crate) fn stop(&self) {
+    self.open.store(false, Ordering::Release);
+    if let Some(entries) = &self.entries {
+      entries.clear();
+    }
+  }
+
+  /// Sessions cached now (tests, the benchmark).
+  pub fn len(&self) -> usize {
+    self.entries.as_ref().map_or(0, |entries| entries.len())
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.len() == 0
+  }
+}
+
+#[cfg(test)]
+mod tests;
