@@ -231,6 +231,11 @@ declare namespace genericSession {
     /** The database directory (created if missing). */
     location: string
     db?: undefined
+    /**
+     * Bytes of recently used sessions kept in memory; reads of cached sessions are answered on the
+     * JavaScript thread. Defaults to 268435456 (256 MB); 0 turns the cache off.
+     */
+    cacheSize?: number
   }
 
   interface LevelStoreDbOptions extends LevelStoreCommonOptions {
@@ -241,6 +246,7 @@ declare namespace genericSession {
      */
     db: LevelDatabase
     location?: undefined
+    cacheSize?: undefined
   }
 
   type LevelStoreOptions = LevelStoreLocationOptions | LevelStoreDbOptions

@@ -35,50 +35,39 @@ type Packed = Arc<[u8]>;
 const ABSENT: u32 = u32::MAX;
 const HEADER: usize = 9;
 
-/// A session unpacked for a change by the owner thread.
-#[derive(Clone, Debug)]
-struct CachedSession {
-  /// The session's expiry, as in the engine's expiry index (ms since the epoch).
-  expires: u64,
-  /// Every key of the session is in `keys`.
-  complete: bool,
-  /// Key → the value's JSON text, or `None` when the key is known to be absent; in key order.
-  keys: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+/// Packs a session; `keys` must come in byte order (the engine's, so a `getAll` lists them as the
+/// engine would).
+fn pack<'a>(expires: u64, complete: bool, keys: impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)> + Clone) -> Packed {
+  let size = HEADER + keys.clone().map(|(k, v)| 8 + k.len() + v.map_or(0, <[u8]>::len)).sum::<usize>();
+  let mut out = Vec::with_capacity(size);
+  out.extend_from_slice(&expires.to_le_bytes());
+  out.push(complete as u8);
+  for (key, value) in keys {
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(key);
+    match value {
+      Some(value) => {
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
+      }
+      None => out.extend_from_slice(&ABSENT.to_le_bytes()),
+    }
+  }
+  out.into()
 }
 
-impl CachedSession {
-  fn pack(&self) -> Packed {
-    let size = HEADER + self.keys.iter().map(|(k, v)| 8 + k.len() + v.as_ref().map_or(0, Vec::len)).sum::<usize>();
-    let mut out = Vec::with_capacity(size);
-    out.extend_from_slice(&self.expires.to_le_bytes());
-    out.push(self.complete as u8);
-    for (key, value) in &self.keys {
-      out.extend_from_slice(&(key.len() as u32).to_le_bytes());
-      out.extend_from_slice(key);
-      match value {
-        Some(value) => {
-          out.extend_from_slice(&(value.len() as u32).to_le_bytes());
-          out.extend_from_slice(value);
-        }
-        None => out.extend_from_slice(&ABSENT.to_le_bytes()),
-      }
-    }
-    out.into()
-  }
+/// `packed` with `key` holding `value` (`None`: known absent), in its place in the order.
+fn with_key(packed: &[u8], key: &[u8], value: Option<&[u8]>) -> Packed {
+  let before = Entries::of(packed).take_while(move |(k, _)| *k < key);
+  let after = Entries::of(packed).skip_while(move |(k, _)| *k <= key);
+  pack(expires_of(packed), packed[8] == 1, before.chain(std::iter::once((key, value))).chain(after))
+}
 
-  fn unpack(packed: &[u8]) -> CachedSession {
-    let keys = Entries::of(packed).map(|(k, v)| (k.to_vec(), v.map(<[u8]>::to_vec))).collect();
-    CachedSession { expires: expires_of(packed), complete: packed[8] == 1, keys }
-  }
-
-  /// Keys stay in byte order, the engine's, so a `getAll` lists them as the engine would.
-  fn set(&mut self, key: &[u8], value: Option<&[u8]>) {
-    let value = value.map(<[u8]>::to_vec);
-    match self.keys.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
-      Ok(at) => self.keys[at].1 = value,
-      Err(at) => self.keys.insert(at, (key.to_vec(), value)),
-    }
-  }
+/// `packed` with another expiry.
+fn with_expiry(packed: &[u8], expires: u64) -> Packed {
+  let mut out = packed.to_vec();
+  out[..8].copy_from_slice(&expires.to_le_bytes());
+  out.into()
 }
 
 fn expires_of(packed: &[u8]) -> u64 {
@@ -86,6 +75,7 @@ fn expires_of(packed: &[u8]) -> u64 {
 }
 
 /// The (key, value) pairs of a packed session.
+#[derive(Clone)]
 struct Entries<'a> {
   rest: &'a [u8],
 }
@@ -260,16 +250,16 @@ impl SessionCache {
 
   // The owner thread's side: each change mirrors one the database has just taken.
 
-  /// A session the engine has just created: complete, with no keys yet.
-  pub(crate) fn created(&self, id: &str, expires: u64) {
+  /// A session the engine has just created with `key` set to `value`: complete.
+  pub(crate) fn created(&self, id: &str, expires: u64, key: &str, value: &[u8]) {
     if let Some(entries) = &self.entries {
-      entries.insert(self.id_hash(id), CachedSession { expires, complete: true, keys: Vec::new() }.pack());
+      entries.insert(self.id_hash(id), pack(expires, true, std::iter::once((key.as_bytes(), Some(value)))));
     }
   }
 
   /// `key` now holds `value` (`None`: deleted) in a cached session; an uncached one stays so.
   pub(crate) fn changed(&self, id: &str, key: &str, value: Option<&[u8]>) {
-    self.update(id, |session| session.set(key.as_bytes(), value));
+    self.update(id, |packed| with_key(packed, key.as_bytes(), value));
   }
 
   /// `key`'s stored value, read from the engine (`None`: absent): remembered, caching the session
@@ -277,25 +267,24 @@ impl SessionCache {
   pub(crate) fn read(&self, id: &str, expires: u64, key: &str, value: Option<&[u8]>) {
     let Some(entries) = &self.entries else { return };
     let hash = self.id_hash(id);
-    let mut session = match entries.peek(&hash) {
-      Some(cached) => CachedSession::unpack(&cached),
-      None => CachedSession { expires, complete: false, keys: Vec::new() },
+    let session = match entries.peek(&hash) {
+      Some(cached) => with_key(&cached, key.as_bytes(), value),
+      None => pack(expires, false, std::iter::once((key.as_bytes(), value))),
     };
-    session.set(key.as_bytes(), value);
-    entries.insert(hash, session.pack());
+    entries.insert(hash, session);
   }
 
   /// The whole session, read from the engine: cached complete.
   pub(crate) fn read_all(&self, id: &str, expires: u64, records: &[(Vec<u8>, Vec<u8>)]) {
     let Some(entries) = &self.entries else { return };
-    let mut keys: Vec<_> = records.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
-    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    entries.insert(self.id_hash(id), CachedSession { expires, complete: true, keys }.pack());
+    let mut keys: Vec<(&[u8], Option<&[u8]>)> = records.iter().map(|(k, v)| (&k[..], Some(&v[..]))).collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries.insert(self.id_hash(id), pack(expires, true, keys.into_iter()));
   }
 
   /// The session's expiry is now `expires`.
   pub(crate) fn expiry(&self, id: &str, expires: u64) {
-    self.update(id, |session| session.expires = expires);
+    self.update(id, |packed| with_expiry(packed, expires));
   }
 
   /// The session is gone (deleted, revoked or expired).
@@ -305,13 +294,11 @@ impl SessionCache {
     }
   }
 
-  fn update(&self, id: &str, change: impl FnOnce(&mut CachedSession)) {
+  fn update(&self, id: &str, change: impl FnOnce(&[u8]) -> Packed) {
     let Some(entries) = &self.entries else { return };
     let hash = self.id_hash(id);
     if let Some(cached) = entries.peek(&hash) {
-      let mut session = CachedSession::unpack(&cached);
-      change(&mut session);
-      entries.insert(hash, session.pack());
+      entries.insert(hash, change(&cached));
     }
   }
 

@@ -485,11 +485,11 @@ impl Engine {
       batch.put(&e.ks, keys::data(id, key), json);
       e.add_touch(&mut batch, id, expires, expire_ms, now_ms);
       e.write(batch)?;
-      if expires.is_none() {
+      match expires {
         // A new session: the cache knows all of it.
-        e.cache.created(id, now_ms + expire_ms);
+        None => e.cache.created(id, now_ms + expire_ms, key, json),
+        Some(_) => e.cache.changed(id, key, Some(json)),
       }
-      e.cache.changed(id, key, Some(json));
       Ok(())
     })
   }

@@ -46,6 +46,8 @@ genericSession.filter(new MapStore())
 
 import levelSession = require('../../level-session')
 const level: genericSession.LevelStore = genericSession.LevelStore({ location: './data', sync: true, sweepInterval: 1000 })
+const cached: genericSession.LevelStore = genericSession.LevelStore({ location: './data', cacheSize: 64 * 1024 * 1024 })
+void cached
 const level2 = new levelSession.LevelStore('./data')
 const filter: genericSession.LevelSessionFilter = levelSession({ location: './data', keys: ['k'], expire: 60 })
 genericSession.levelSession('./data').close((err) => { void err })
@@ -62,6 +64,8 @@ void onDb.db
 genericSession.LevelStore({ db: appDb, location: './data' })
 // @ts-expect-error db must be a database
 genericSession.LevelStore({ db: {} })
+// @ts-expect-error the session cache is for a directory of its own
+genericSession.LevelStore({ db: appDb, cacheSize: 1024 })
 
 // RedisStore
 const redis: genericSession.RedisStore = genericSession.RedisStore({ url: 'redis://127.0.0.1:6379', prefix: 'app:', commandTimeout: 500 })

@@ -6,6 +6,8 @@
 // Each operation is queued to the store's thread with a ticket; the thread applies what queued up
 // as one group, makes it durable against a process crash (kill -9), and sends the group's answers
 // back as one JSON text, matched to callbacks by ticket (../ticketed.js). Call order is apply order.
+// A read of a recently used session with none of its calls in flight is answered here instead, from
+// the session cache the store's thread keeps coherent (src/level/cache.rs): no hop, no disk.
 //
 // LevelStore({ db }) is another store: the same Store API in JavaScript over the application's own
 // levelup or abstract-level database (./app-db.js), still a LevelStore (instanceof).

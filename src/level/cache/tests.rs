@@ -10,8 +10,7 @@ fn cache() -> Arc<SessionCache> {
 #[test]
 fn a_created_session_answers_every_key() {
   let c = cache();
-  c.created("a", NOW + DAY);
-  c.changed("a", "k", Some(b"1"));
+  c.created("a", NOW + DAY, "k", b"1");
   assert_eq!(c.peek("a", "k", DAY, NOW), Peek::Found("1".into()));
   assert_eq!(c.peek("a", "other", DAY, NOW), Peek::Absent);
   assert_eq!(c.peek_all("a", DAY, NOW), Peek::Found(r#"{"k":1}"#.into()));
@@ -42,8 +41,7 @@ fn changes_to_an_uncached_session_cache_nothing() {
 #[test]
 fn a_read_that_must_refresh_the_expiry_misses() {
   let c = cache();
-  c.created("a", NOW + DAY);
-  c.changed("a", "k", Some(b"1"));
+  c.created("a", NOW + DAY, "k", b"1");
   // Within 1/100 of a day of the expiry the read would set: answered.
   assert_eq!(c.peek("a", "k", DAY, NOW + DAY / 100), Peek::Found("1".into()));
   // Past it, the read rewrites the expiry: the owner thread does that.
@@ -55,13 +53,12 @@ fn a_read_that_must_refresh_the_expiry_misses() {
 #[test]
 fn an_expired_removed_or_stopped_session_misses() {
   let c = cache();
-  c.created("a", NOW + 10);
-  c.changed("a", "k", Some(b"1"));
+  c.created("a", NOW + 10, "k", b"1");
   assert_eq!(c.peek("a", "k", 10, NOW + 10), Peek::Miss);
-  c.created("b", NOW + DAY);
+  c.created("b", NOW + DAY, "k", b"1");
   c.removed("b");
   assert_eq!(c.peek("b", "k", DAY, NOW), Peek::Miss);
-  c.created("c", NOW + DAY);
+  c.created("c", NOW + DAY, "k", b"1");
   c.stop();
   assert_eq!(c.peek("c", "k", DAY, NOW), Peek::Miss);
   assert_eq!(c.peek_all("c", DAY, NOW), Peek::Miss);
@@ -81,8 +78,7 @@ fn the_bound_holds() {
   let c = SessionCache::new(64 << 10, 100);
   for i in 0..10_000 {
     let id = format!("session:{i}");
-    c.created(&id, NOW + DAY);
-    c.changed(&id, "profile", Some(br#"{"user":1,"name":"someone"}"#));
+    c.created(&id, NOW + DAY, "profile", br#"{"user":1,"name":"someone"}"#);
   }
   let weight = c.entries.as_ref().unwrap().weight();
   assert!(weight <= 64 << 10, "{weight}");
@@ -92,7 +88,7 @@ fn the_bound_holds() {
 #[test]
 fn a_zero_size_caches_nothing() {
   let c = SessionCache::new(0, 100);
-  c.created("a", NOW + DAY);
+  c.created("a", NOW + DAY, "k", b"1");
   assert_eq!(c.peek_all("a", DAY, NOW), Peek::Miss);
   assert_eq!(c.known("a", "k"), None);
 }
