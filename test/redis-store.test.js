@@ -305,12 +305,29 @@ describeWithRedis('RedisStore', function () {
   describe('options', () => {
     const bad = [
       [42, /RedisStore options must be a redis:\/\/ URL or an object/],
-      [{ url: 'http://localhost' }, /options\.url must be a redis:\/\/ URL/],
-      [{ url: 7 }, /options\.url must be a redis:\/\/ URL/],
-      [{ url: 'redis://a', cluster: ['redis://b'] }, /options\.url .* or options\.cluster .*not both/],
+      [{ url: 'http://localhost' }, /options\.url must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ url: 7 }, /options\.url must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ url: 'redis://a', cluster: ['redis://b'] }, /one of options\.url .*, options\.cluster .* or options\.sentinel, not url and cluster/],
+      [{ cluster: ['redis://b'], sentinel: { name: 'm', nodes: ['redis://c'] } }, /not cluster and sentinel/],
+      [{ host: 'redis.example', port: 6380 }, /unknown option host: use url: 'redis:\/\/host:port'/],
+      [{ url: 'redis://a', password: 'x' }, /unknown option password: use url/],
+      [{ url: 'redis://a', retries: 3 }, /unknown option retries \(known: url, cluster, sentinel, tls,/],
+      [{ sentinel: { nodes: ['redis://a:26379'] } }, /options\.sentinel\.name must be the master's name/],
+      [{ sentinel: { name: 'm', nodes: [] } }, /options\.sentinel\.nodes must be a non-empty array/],
+      [{ sentinel: { name: 'm', nodes: ['http://a'] } }, /options\.sentinel\.nodes\[0\] must be a redis:\/\//],
+      [{ sentinel: { name: 'm', nodes: ['redis://a'], masterName: 'x' } }, /unknown option sentinel\.masterName/],
+      [{ sentinel: { name: 'm', nodes: ['redis://a'], db: -1 } }, /options\.sentinel\.db must be a whole number/],
+      [{ url: 'redis://a', tls: {} }, /options\.tls needs rediss:\/\/ URLs in options\.url/],
+      [{ url: 'rediss://a', tls: 'yes' }, /options\.tls must be an object/],
+      [{ url: 'rediss://a', tls: { ca: 'not pem' } }, /options\.tls\.ca must be PEM text/],
+      [{ url: 'rediss://a', tls: { ca: 42 } }, /options\.tls\.ca must be PEM text: a string, a Buffer/],
+      [{ url: 'rediss://a', tls: { cert: '-----BEGIN CERTIFICATE-----' } }, /tls\.cert and options\.tls\.key go together/],
+      [{ url: 'rediss://a', tls: { rejectUnauthorized: 'no' } }, /tls\.rejectUnauthorized must be true or false/],
+      [{ url: 'rediss://a', tls: { servername: 'b' } }, /tls\.servername is not supported/],
+      [{ url: 'rediss://a', tls: { ciphers: 'x' } }, /unknown option tls\.ciphers/],
       [{ cluster: [] }, /options\.cluster must be a non-empty array/],
       [{ cluster: 'redis://a' }, /options\.cluster must be a non-empty array/],
-      [{ cluster: ['redis://a', 'nope'] }, /options\.cluster\[1\] must be a redis:\/\/ URL/],
+      [{ cluster: ['redis://a', 'nope'] }, /options\.cluster\[1\] must be a redis:\/\/ or rediss:\/\/ URL/],
       [{ prefix: 3 }, /options\.prefix must be a string/],
       [{ prefix: '{app}:' }, /options\.prefix must not contain \{ or \}/],
       [{ commandTimeout: 0 }, /options\.commandTimeout must be a whole number of milliseconds/],
@@ -323,6 +340,13 @@ describeWithRedis('RedisStore', function () {
         assert.throws(() => RedisStore(options), message)
       })
     }
+
+    it('never puts a password in an options error', () => {
+      for (const options of [{ url: 'http://user:hunter2@a' }, { cluster: ['redis://:hunter2@a', 'ftp://:hunter2@b'] },
+        { sentinel: { name: 'm', nodes: ['redis://:hunter2@a'], password: 7 } }]) {
+        assert.throws(() => RedisStore(options), (err) => !err.message.includes('hunter2'))
+      }
+    })
 
     it('takes a URL string, works with and without new, and defaults to redis://127.0.0.1:6379', async () => {
       const a = RedisStore(redis.url)

@@ -3,7 +3,8 @@
 // RedisStore: sessions in Redis or Valkey, shared by every process and machine that points at the
 // same server or cluster (src/redis/, on its own tokio runtime).
 //
-// Each session is one Redis hash; see README "RedisStore" for the layout. Operations go to the
+// Each session is one Redis hash; see README "RedisStore" for the layout. One server, a Cluster, or
+// the master Sentinel names (found again after a failover); any of them over TLS (rediss://). Operations go to the
 // native side with a ticket and come back in batches (./ticketed.js). While Redis is down each
 // operation fails within commandTimeout, and at most maxPending wait at any time: nothing queues
 // without bound. Reconnecting is automatic.
@@ -15,11 +16,29 @@ const { callable } = require('./common')
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379'
 const DEFAULTS = { prefix: '', connectTimeout: 2000, commandTimeout: 2000, maxPending: 10000 }
-const URL_SCHEMES = /^(redis|valkey|unix|redis\+unix|valkey\+unix):/i
+const URL_SCHEMES = /^(redis|rediss|valkey|valkeys|unix|redis\+unix|valkey\+unix):/i
+const TLS_SCHEMES = /^(rediss|valkeys):/i
+const OPTIONS = new Set(['url', 'cluster', 'sentinel', 'tls', 'prefix', 'connectTimeout', 'commandTimeout', 'maxPending'])
+// What users of other Redis clients pass, and what to use here instead.
+const INSTEAD = {
+  host: 'use url: \'redis://host:port\'',
+  port: 'use url: \'redis://host:port\'',
+  password: 'use url: \'redis://:password@host:port\' (for Sentinel, sentinel.password)',
+  username: 'use url: \'redis://user:password@host:port\' (for Sentinel, sentinel.username)',
+  db: 'use url: \'redis://host:port/db\' (for Sentinel, sentinel.db)',
+  socket: 'use url: \'unix:///path/to/redis.sock\'',
+  path: 'use url: \'unix:///path/to/redis.sock\'',
+  client: 'RedisStore makes its own connection: use url, cluster or sentinel',
+  sentinels: 'use sentinel: { name, nodes: [\'redis://host:26379\', ...] }',
+  name: 'use sentinel: { name, nodes }',
+  ttl: 'the expiry is the session\'s expire option'
+}
+const TLS_OPTIONS = new Set(['ca', 'cert', 'key', 'servername', 'rejectUnauthorized'])
+const SENTINEL_OPTIONS = new Set(['name', 'nodes', 'username', 'password', 'db'])
 
-// RedisStore([url | { url | cluster, prefix, connectTimeout, commandTimeout, maxPending }]):
-// callable with or without `new`. Connects on first use, so a server that is down at start is not
-// an error here.
+// RedisStore([url | { url | cluster | sentinel, tls, prefix, connectTimeout, commandTimeout,
+// maxPending }]): callable with or without `new`. Connects on first use, so a server that is
+// down at start is not an error here.
 class RedisStore extends TicketedStore {
   constructor (options) {
     const settings = readRedisOptions(options)
@@ -28,21 +47,24 @@ class RedisStore extends TicketedStore {
         return new RedisStoreCore({
           urls: settings.urls,
           cluster: settings.cluster,
+          sentinel: settings.sentinel,
+          tls: settings.tls,
           prefix: settings.prefix,
           connectTimeoutMs: settings.connectTimeout,
           commandTimeoutMs: settings.commandTimeout,
-          label: settings.urls.map(withoutCredentials).join(', ')
+          label: settings.label
         }, deliver)
       } catch (err) {
-        // InvalidArg: the redis crate could not read the URL(s). Anything else (no thread for the
-        // runtime, say) is not the options' fault.
+        // InvalidArg: the redis crate could not use the URL(s) or certificates. Anything else (no
+        // thread for the runtime, say) is not the options' fault.
         if (err.code !== 'InvalidArg') throw err
-        throw new TypeError(`RedisStore options.${settings.cluster ? 'cluster' : 'url'}: ${withoutCredentials(err.message)}`)
+        throw new TypeError(`RedisStore options.${settings.kind}${settings.tls ? ' (or options.tls)' : ''}: ${withoutCredentials(err.message)}`)
       }
     }, { maxPending: settings.maxPending, startEachTurn: true })
     Object.defineProperties(this, {
-      url: { value: settings.cluster ? undefined : settings.urls[0], enumerable: true },
+      url: { value: settings.kind === 'url' ? settings.urls[0] : undefined, enumerable: true },
       cluster: { value: settings.cluster ? settings.urls.slice() : undefined, enumerable: true },
+      sentinel: { value: settings.sentinel ? { name: settings.sentinel.name, nodes: settings.urls.slice() } : undefined, enumerable: true },
       prefix: { value: settings.prefix, enumerable: true }
     })
   }
@@ -54,38 +76,119 @@ function readRedisOptions (options) {
   if (options === undefined || options === null) options = {}
   if (typeof options === 'string') options = { url: options }
   if (typeof options !== 'object') {
-    throw new TypeError('RedisStore options must be a redis:// URL or an object { url | cluster, prefix, ... }')
+    throw new TypeError('RedisStore options must be a redis:// URL or an object { url | cluster | sentinel, prefix, ... }')
   }
-  if (options.url !== undefined && options.cluster !== undefined) {
-    throw new TypeError('RedisStore: give options.url (one server) or options.cluster (seed nodes), not both')
+  checkKnown(options, OPTIONS, '', INSTEAD)
+  const given = ['url', 'cluster', 'sentinel'].filter((name) => options[name] !== undefined)
+  if (given.length > 1) {
+    throw new TypeError(`RedisStore: give one of options.url (one server), options.cluster (seed nodes) or options.sentinel, not ${given.join(' and ')}`)
   }
+  const kind = given[0] || 'url'
   let urls
-  let cluster = false
-  if (options.cluster !== undefined) {
+  let sentinel
+  if (kind === 'cluster') {
     if (!Array.isArray(options.cluster) || options.cluster.length === 0) {
-      throw new TypeError('RedisStore options.cluster must be a non-empty array of redis:// URLs (seed nodes)')
+      throw new TypeError('RedisStore options.cluster must be a non-empty array of redis:// or rediss:// URLs (seed nodes)')
     }
     options.cluster.forEach((url, i) => checkUrl(url, `cluster[${i}]`))
     urls = options.cluster.slice()
-    cluster = true
+  } else if (kind === 'sentinel') {
+    ({ urls, sentinel } = readSentinel(options.sentinel))
   } else {
     const url = options.url === undefined ? DEFAULT_URL : options.url
     checkUrl(url, 'url')
     urls = [url]
   }
+  const tls = readTls(options.tls, urls, kind)
   const prefix = options.prefix === undefined ? DEFAULTS.prefix : options.prefix
   if (typeof prefix !== 'string') throw new TypeError('RedisStore options.prefix must be a string')
   if (/[{}]/.test(prefix)) {
     throw new TypeError('RedisStore options.prefix must not contain { or } (the session id is the key\'s Redis Cluster hash tag)')
   }
+  const servers = urls.map(withoutCredentials).join(', ')
   return {
+    kind,
     urls,
-    cluster,
+    cluster: kind === 'cluster',
+    sentinel,
+    tls,
     prefix,
+    label: sentinel ? `sentinel master ${sentinel.name} via ${servers}` : servers,
     connectTimeout: readMs(options, 'connectTimeout'),
     commandTimeout: readMs(options, 'commandTimeout'),
     maxPending: readCount(options, 'maxPending')
   }
+}
+
+// Throws for a key of `object` not in `known`, naming it (and what to use, where `instead` says).
+function checkKnown (object, known, path, instead = {}) {
+  for (const name of Object.keys(object)) {
+    if (known.has(name) || object[name] === undefined) continue
+    const hint = instead[name] ? `: ${instead[name]}` : ` (known: ${[...known].join(', ')})`
+    throw new TypeError(`RedisStore: unknown option ${path}${name}${hint}`)
+  }
+}
+
+function readSentinel (sentinel) {
+  if (!sentinel || typeof sentinel !== 'object' || Array.isArray(sentinel)) {
+    throw new TypeError('RedisStore options.sentinel must be { name, nodes: [\'redis://host:26379\', ...] }')
+  }
+  checkKnown(sentinel, SENTINEL_OPTIONS, 'sentinel.')
+  if (typeof sentinel.name !== 'string' || sentinel.name === '') {
+    throw new TypeError('RedisStore options.sentinel.name must be the master\'s name as the sentinels know it (sentinel monitor <name> ...)')
+  }
+  if (!Array.isArray(sentinel.nodes) || sentinel.nodes.length === 0) {
+    throw new TypeError('RedisStore options.sentinel.nodes must be a non-empty array of the sentinels\' redis:// or rediss:// URLs')
+  }
+  sentinel.nodes.forEach((url, i) => checkUrl(url, `sentinel.nodes[${i}]`))
+  for (const name of ['username', 'password']) {
+    if (sentinel[name] !== undefined && typeof sentinel[name] !== 'string') {
+      throw new TypeError(`RedisStore options.sentinel.${name} must be a string (the master's; the sentinels' go in their URLs)`)
+    }
+  }
+  const db = sentinel.db === undefined ? 0 : sentinel.db
+  if (!Number.isInteger(db) || db < 0 || db > 0xffff) throw new RangeError('RedisStore options.sentinel.db must be a whole number, at least 0')
+  return {
+    urls: sentinel.nodes.slice(),
+    sentinel: { name: sentinel.name, username: sentinel.username, password: sentinel.password, db }
+  }
+}
+
+// options.tls: named as in Node's tls (PEM strings or Buffers); only with rediss:// URLs.
+function readTls (tls, urls, kind) {
+  if (tls === undefined) return undefined
+  if (!tls || typeof tls !== 'object' || Array.isArray(tls)) {
+    throw new TypeError('RedisStore options.tls must be an object { ca, cert, key, rejectUnauthorized }')
+  }
+  checkKnown(tls, TLS_OPTIONS, 'tls.')
+  if (tls.servername !== undefined) {
+    throw new TypeError('RedisStore options.tls.servername is not supported: the server\'s certificate is checked against the host in the URL, so put that name in the URL')
+  }
+  if (!urls.every((url) => TLS_SCHEMES.test(url))) {
+    throw new TypeError(`RedisStore options.tls needs rediss:// URLs in options.${kind}`)
+  }
+  const pem = (name) => {
+    const value = tls[name]
+    if (value === undefined) return undefined
+    const parts = Array.isArray(value) ? value : [value]
+    if (parts.length === 0 || !parts.every((part) => typeof part === 'string' || Buffer.isBuffer(part))) {
+      throw new TypeError(`RedisStore options.tls.${name} must be PEM text: a string, a Buffer, or an array of them`)
+    }
+    const text = parts.map(String).join('\n')
+    if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) {
+      throw new TypeError(`RedisStore options.tls.${name} must be PEM text (-----BEGIN ...-----); read the file first, e.g. fs.readFileSync(path)`)
+    }
+    return text
+  }
+  const ca = pem('ca')
+  const cert = pem('cert')
+  const key = pem('key')
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError('RedisStore options.tls.cert and options.tls.key go together (a client certificate and its key)')
+  }
+  const rejectUnauthorized = tls.rejectUnauthorized === undefined ? true : tls.rejectUnauthorized
+  if (typeof rejectUnauthorized !== 'boolean') throw new TypeError('RedisStore options.tls.rejectUnauthorized must be true or false')
+  return { ca, cert, key, rejectUnauthorized }
 }
 
 // Error messages name the server, never its password.
@@ -95,7 +198,7 @@ function withoutCredentials (url) {
 
 function checkUrl (url, name) {
   if (typeof url !== 'string' || !URL_SCHEMES.test(url)) {
-    throw new TypeError(`RedisStore options.${name} must be a redis:// URL (redis://[user:password@]host:port[/db]), got ${JSON.stringify(url)}`)
+    throw new TypeError(`RedisStore options.${name} must be a redis:// or rediss:// URL (redis://[user:password@]host:port[/db]), got ${JSON.stringify(typeof url === 'string' ? withoutCredentials(url) : url)}`)
   }
 }
 

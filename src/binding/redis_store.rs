@@ -10,20 +10,41 @@ use super::{operation, StoreCall};
 
 use crate::completion::{encode, Completion, Outcome};
 use crate::redis::engine::{Config, Engine, Job};
+use crate::redis::link::{Sentinel, Target, Tls};
 use crate::redis::outbox::Outbox;
 use crate::redis::runtime::RuntimeThread;
 
 /// Connection settings, as `lib/stores/redis.js` has checked them.
 #[napi(object)]
 pub struct RedisCoreOptions {
-  /// `redis://` URLs: one server, or a cluster's seed nodes.
+  /// `redis://` or `rediss://` URLs: one server, a cluster's seed nodes, or the sentinels.
   pub urls: Vec<String>,
   pub cluster: bool,
+  pub sentinel: Option<RedisSentinelOptions>,
+  pub tls: Option<RedisTlsOptions>,
   pub prefix: String,
   pub connect_timeout_ms: u32,
   pub command_timeout_ms: u32,
   /// Names the server(s) in error messages, without credentials.
   pub label: String,
+}
+
+/// Sentinel's master: its name, and its credentials.
+#[napi(object)]
+pub struct RedisSentinelOptions {
+  pub name: String,
+  pub username: Option<String>,
+  pub password: Option<String>,
+  pub db: u32,
+}
+
+/// `tls`, its certificates as PEM text.
+#[napi(object)]
+pub struct RedisTlsOptions {
+  pub ca: Option<String>,
+  pub cert: Option<String>,
+  pub key: Option<String>,
+  pub reject_unauthorized: bool,
 }
 
 /// The native half of `RedisStore`: each operation runs as a task on the store's own tokio runtime;
@@ -50,14 +71,25 @@ impl JsRedisStore {
   pub fn new(options: RedisCoreOptions, deliver: Function<String, ()>) -> Result<Self> {
     let runtime = RuntimeThread::start("generic-session-redis")
       .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
-    let config = Config {
+    let target = Target {
       urls: options.urls,
       cluster: options.cluster,
-      prefix: options.prefix,
+      sentinel: options.sentinel.map(|s| Sentinel {
+        name: s.name,
+        username: s.username,
+        password: s.password,
+        db: s.db.into(),
+      }),
+      tls: options.tls.map(|t| Tls {
+        ca: t.ca.map(String::into_bytes),
+        cert: t.cert.map(String::into_bytes),
+        key: t.key.map(String::into_bytes),
+        reject_unauthorized: t.reject_unauthorized,
+      }),
       connect_timeout: Duration::from_millis(options.connect_timeout_ms.into()),
       command_timeout: Duration::from_millis(options.command_timeout_ms.into()),
-      label: options.label,
     };
+    let config = Config { target, prefix: options.prefix, label: options.label };
     let engine = {
       let _context = runtime.handle().enter();
       Engine::connect(config).map_err(|message| Error::new(Status::InvalidArg, message))?

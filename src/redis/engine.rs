@@ -13,37 +13,30 @@
 //!
 //! Faults: every operation ends within `command_timeout`, with Redis's error or a timeout message;
 //! reconnecting is left to the redis crate (the connection manager for one server, the cluster
-//! connection for a cluster), which retries on the next operation once a connection has failed.
+//! connection for a cluster), which retries on the next operation once a connection has failed,
+//! and for Sentinel to src/redis/sentinel.rs, which asks the sentinels again.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::{ClusterClient, ClusterConfig};
-use redis::cluster_async::ClusterConnection;
-use redis::{FromRedisValue, Pipeline, RedisResult, Script, ScriptInvocation};
+use redis::{RedisResult, Script};
 
 use super::keys::session_key;
 use super::lanes::Lanes;
+use super::link::{Link, Target};
 use super::outbox::Outbox;
 use crate::completion::{Completion, Outcome};
 use crate::json_text;
 use crate::operation::{Op, TOMBSTONE_MS};
 
-/// Where and how to connect.
+/// Where and how to connect, and what to call the server(s).
 #[derive(Debug, Clone)]
 pub struct Config {
-  /// One `redis://` URL for a single server, or the seed nodes of a cluster.
-  pub urls: Vec<String>,
-  pub cluster: bool,
+  pub target: Target,
   /// Put in front of every key (see src/redis/keys.rs).
   pub prefix: String,
-  /// How long one connection attempt may take.
-  pub connect_timeout: Duration,
-  /// How long an operation may take in all, reconnecting included.
-  pub command_timeout: Duration,
   /// Names the server(s) in error messages, without credentials.
   pub label: String,
 }
@@ -57,30 +50,6 @@ pub struct Job {
 
 /// HMGET's answer for the tombstone field and one key.
 type Pair = (Option<Vec<u8>>, Option<Vec<u8>>);
-
-/// A connection to a server or a cluster; cheap to clone, and clones share the connection.
-#[derive(Clone)]
-enum Link {
-  Server(ConnectionManager),
-  Cluster(ClusterConnection),
-}
-
-impl Link {
-  async fn query<T: FromRedisValue>(&mut self, pipe: &Pipeline) -> RedisResult<T> {
-    match self {
-      Link::Server(connection) => pipe.query_async(connection).await,
-      Link::Cluster(connection) => pipe.query_async(connection).await,
-    }
-  }
-
-  /// EVALSHA, loading the script first when the server does not have it yet.
-  async fn invoke<T: FromRedisValue>(&mut self, invocation: &ScriptInvocation<'_>) -> RedisResult<T> {
-    match self {
-      Link::Server(connection) => invocation.invoke_async(connection).await,
-      Link::Cluster(connection) => invocation.invoke_async(connection).await,
-    }
-  }
-}
 
 /// The field that marks a revoked session's hash (a tombstone): `revoke` (`session.destroy()`)
 /// empties the hash down to it, and reads see nothing while it is there, so a write still in
@@ -121,35 +90,13 @@ impl Engine {
   /// error here, only for the operations that run while it is down. Must run inside the tokio
   /// runtime's context. Fails only on a URL that cannot be read.
   pub fn connect(config: Config) -> Result<Engine, String> {
-    let link = if config.cluster {
-      let client = ClusterClient::builder(config.urls.iter().map(String::as_str))
-        .connection_timeout(config.connect_timeout)
-        .response_timeout(config.command_timeout)
-        .build()
-        .map_err(|err| err.to_string())?;
-      let settings = ClusterConfig::new()
-        .set_connection_timeout(config.connect_timeout)
-        .set_response_timeout(config.command_timeout);
-      Link::Cluster(client.get_pending_async_connection_with_config(settings))
-    } else {
-      let url = config.urls.first().ok_or("no URL")?;
-      let client = redis::Client::open(url.as_str()).map_err(|err| err.to_string())?;
-      // Few, quick retries: an operation waiting on a reconnect must still end within
-      // command_timeout, and the next operation tries again anyway.
-      let settings = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(config.connect_timeout))
-        .set_response_timeout(Some(config.command_timeout))
-        .set_number_of_retries(1)
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_millis(500));
-      Link::Server(ConnectionManager::new_lazy_with_config(client, settings).map_err(|err| err.to_string())?)
-    };
+    let link = Link::connect(&config.target)?;
     Ok(Engine {
       link,
       scripts: Scripts::new(),
       lanes: Lanes::default(),
       prefix: config.prefix,
-      command_timeout: config.command_timeout,
+      command_timeout: config.target.command_timeout,
       label: config.label,
     })
   }
@@ -195,7 +142,11 @@ impl Engine {
   /// Runs one operation to its end: its result, Redis's error, or a timeout at `deadline`.
   async fn run(&self, op: Op, deadline: Instant) -> Outcome {
     let mut link = self.link.clone();
-    match tokio::time::timeout_at(deadline, self.apply(&mut link, op)).await {
+    let outcome = tokio::time::timeout_at(deadline, self.apply(&mut link, op)).await;
+    if outcome.is_err() {
+      link.timed_out();
+    }
+    match outcome {
       Ok(Ok(outcome)) => outcome,
       // The connection's own response timeout is the same bound; say so the same way.
       Ok(Err(err)) if !err.is_timeout() => Outcome::Failed(format!("RedisStore ({}): {err}", self.label)),

@@ -1,6 +1,9 @@
-//! RedisStore: sessions in Redis or Valkey (one server or a Cluster), shared by every process.
+//! RedisStore: sessions in Redis or Valkey (one server, a Cluster or behind Sentinel), shared by
+//! every process.
 //!
 //! - [`engine`]: the Store API operations as Redis commands, each within `commandTimeout`.
+//! - [`link`]: the connection: one server, a Cluster or Sentinel's master, over TCP or TLS.
+//! - [`sentinel`]: the master Sentinel names, found again after a failover.
 //! - [`keys`]: key names (the session id is the Cluster hash tag).
 //! - [`lanes`]: one session's operations run in call order, different sessions' at once.
 //! - [`runtime`]: the tokio runtime, on a thread of its own.
@@ -9,5 +12,7 @@
 pub mod engine;
 pub mod keys;
 pub mod lanes;
+pub mod link;
 pub mod outbox;
 pub mod runtime;
+pub mod sentinel;
