@@ -289,21 +289,60 @@ declare namespace genericSession {
     commandTimeout?: number
     /** Operations that may wait for Redis at once; past it calls fail at once. Defaults to 10000. */
     maxPending?: number
+    /** TLS settings, with `rediss://` URLs only; `rediss://` without them verifies against the system's roots. */
+    tls?: RedisTlsOptions
+  }
+
+  /** PEM text: a string, a Buffer, or an array of them. */
+  type Pem = string | Buffer | Array<string | Buffer>
+
+  interface RedisTlsOptions {
+    /** CA certificates to trust instead of the operating system's roots. */
+    ca?: Pem
+    /** A client certificate (mutual TLS); with `key`. */
+    cert?: Pem
+    /** The client certificate's private key; with `cert`. */
+    key?: Pem
+    /** `false` accepts any server certificate (a self-signed server). Defaults to true. */
+    rejectUnauthorized?: boolean
   }
 
   interface RedisStoreServerOptions extends RedisStoreCommonOptions {
-    /** One Redis or Valkey server: `redis://[user:password@]host:port[/db]`. Defaults to redis://127.0.0.1:6379. */
+    /**
+     * One Redis or Valkey server: `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS.
+     * Defaults to redis://127.0.0.1:6379.
+     */
     url?: string
     cluster?: undefined
+    sentinel?: undefined
   }
 
   interface RedisStoreClusterOptions extends RedisStoreCommonOptions {
-    /** Seed nodes of a Redis Cluster, as redis:// URLs; the rest are discovered. */
+    /** Seed nodes of a Redis Cluster, as redis:// (or rediss://) URLs; the rest are discovered. */
     cluster: string[]
     url?: undefined
+    sentinel?: undefined
   }
 
-  type RedisStoreOptions = RedisStoreServerOptions | RedisStoreClusterOptions
+  interface RedisSentinelOptions {
+    /** The master's name, as in the sentinels' `sentinel monitor <name> ...`. */
+    name: string
+    /** The sentinels, as redis:// (or rediss://) URLs carrying the sentinels' own credentials. */
+    nodes: string[]
+    /** The master's username, password and database. */
+    username?: string
+    password?: string
+    db?: number
+  }
+
+  interface RedisStoreSentinelOptions extends RedisStoreCommonOptions {
+    /** The master Sentinel names; found again through the sentinels after a failover. */
+    sentinel: RedisSentinelOptions
+    url?: undefined
+    cluster?: undefined
+  }
+
+  type RedisStoreOptions = RedisStoreServerOptions | RedisStoreClusterOptions | RedisStoreSentinelOptions
 
   /**
    * Sessions in Redis or Valkey (one hash per session, idle expiry by PEXPIRE), shared by every
@@ -311,10 +350,12 @@ declare namespace genericSession {
    */
   interface RedisStore extends Store {
     extend(id: string, expire: number, callback?: DoneCallback): void
-    /** The server's URL; undefined for a cluster. */
+    /** The server's URL; undefined for a cluster or Sentinel. */
     readonly url?: string
     /** The cluster's seed nodes; undefined for one server. */
     readonly cluster?: string[]
+    /** The master's name and the sentinels; undefined without Sentinel. */
+    readonly sentinel?: { name: string, nodes: string[] }
     readonly prefix: string
     /** Waits for pending operations, closes the connections and calls back; later operations fail. */
     close(callback?: DoneCallback): void

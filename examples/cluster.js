@@ -5,6 +5,8 @@
 // other machine pointed at the same Redis) serves any session.
 //   REDIS_URL=redis://127.0.0.1:6379 PORT=8080 node examples/cluster.js
 //   REDIS_CLUSTER=redis://10.0.0.1:7000,redis://10.0.0.2:7000 for a Redis Cluster.
+//   rediss:// URLs in either for TLS; REDIS_CA=/path/to/ca.pem to trust a private CA, and
+//   REDIS_TLS_INSECURE=1 for a self-signed server (Heroku's REDIS_URL on its mini plans).
 // Each answer names the worker that served it (X-Worker), to show sessions moving between them.
 const cluster = require('cluster')
 const http = require('http')
@@ -27,9 +29,13 @@ if (cluster.isPrimary) {
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 } else {
+  const urls = process.env.REDIS_CLUSTER ? process.env.REDIS_CLUSTER.split(',') : [process.env.REDIS_URL || 'redis://127.0.0.1:6379']
+  const tls = urls.every((url) => url.startsWith('rediss://'))
+    ? { ...(process.env.REDIS_CA && { ca: require('fs').readFileSync(process.env.REDIS_CA) }), ...(process.env.REDIS_TLS_INSECURE && { rejectUnauthorized: false }) }
+    : undefined
   const store = process.env.REDIS_CLUSTER
-    ? genericSession.RedisStore({ cluster: process.env.REDIS_CLUSTER.split(',') })
-    : genericSession.RedisStore({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' })
+    ? genericSession.RedisStore({ cluster: urls, tls })
+    : genericSession.RedisStore({ url: urls[0], tls })
   const sessions = genericSession.middleware(store, { keys: [process.env.SESSION_SECRET || 'replace me with a secret'] })
 
   const server = http.createServer((req, res) => sessions(req, res, () => {

@@ -10,6 +10,8 @@ const { RedisStore } = require('..')
 const { api } = require('./helpers/store-promises')
 const { describeWithRedis, startRedis, freePort, sleep } = require('./helpers/redis')
 const { makeCertificates, tlsArgs } = require('./helpers/redis-tls')
+const { startExample } = require('./helpers/example')
+const { createClient } = require('./helpers/http')
 
 const closeStore = (store) => new Promise((resolve) => store.close(resolve))
 
@@ -95,6 +97,21 @@ describeWithRedis('RedisStore over TLS', function () {
     const { err } = await timedError(open({ url: url.replace('rediss://', 'rediss://user:hunter2@'), tls: { ca: certs.ca }, commandTimeout: 1000 }))
     assert.ok(err instanceof Error)
     assert.ok(!err.message.includes('hunter2'), err.message)
+  })
+
+  it('examples/cluster.js takes a rediss:// REDIS_URL (with REDIS_CA, or REDIS_TLS_INSECURE for a self-signed server)', async () => {
+    for (const [tlsOptions, env] of [[{}, { REDIS_CA: certs.file('ca.crt') }], [{ self: true }, { REDIS_TLS_INSECURE: '1' }]]) {
+      const { server, url } = await serve(tlsOptions)
+      const example = await startExample('cluster.js', { REDIS_URL: url, WORKERS: '1', SESSION_SECRET: 'tls secret', ...env })
+      try {
+        const client = createClient(example.url)
+        assert.strictEqual((await client.get('/set/name/Ada')).body, 'Ada')
+        assert.strictEqual((await client.get('/get/name')).body, 'Ada')
+        assert.strictEqual(server.cli('DBSIZE'), '1', 'the session went over TLS to the server')
+      } finally {
+        await example.stop()
+      }
+    }
   })
 
   it('a Cluster over TLS: every node serves TLS, and sessions spread over them', async () => {

@@ -71,6 +71,14 @@ genericSession.LevelStore({ db: appDb, cacheSize: 1024 })
 const redis: genericSession.RedisStore = genericSession.RedisStore({ url: 'redis://127.0.0.1:6379', prefix: 'app:', commandTimeout: 500 })
 const redisCluster = new genericSession.RedisStore({ cluster: ['redis://10.0.0.1:7000'], maxPending: 100, connectTimeout: 300 })
 genericSession.RedisStore('redis://127.0.0.1:6379').close((err) => { void err })
+const overTls = genericSession.RedisStore({ url: 'rediss://redis.example:6380', tls: { ca: Buffer.from(''), cert: '', key: [''], rejectUnauthorized: true } })
+void overTls
+const withSentinel = genericSession.RedisStore({ sentinel: { name: 'mymaster', nodes: ['redis://10.0.0.1:26379'], password: 'p', db: 1 }, tls: { rejectUnauthorized: false } })
+void withSentinel.sentinel?.name
+// @ts-expect-error url and sentinel exclude each other
+genericSession.RedisStore({ url: 'redis://a', sentinel: { name: 'm', nodes: [] } })
+// @ts-expect-error a sentinel needs the master's name
+genericSession.RedisStore({ sentinel: { nodes: ['redis://a'] } })
 genericSession.RedisStore()
 genericSession.middleware(redis, { keys: ['k'] })
 redis.extend('session:x', 1000, (err) => { void err })
