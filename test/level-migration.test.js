@@ -154,10 +154,14 @@ describe('a migration killed with SIGKILL', function () {
     const oldFilesLeft = () => fs.existsSync(path.join(dir, 'CURRENT'))
     let midway = 0
     for (let ms = 20; oldFilesLeft() && ms < 20000; ms *= 2) {
-      const proc = spawn(process.execPath, [child, 'hold', dir], { stdio: 'ignore' })
-      await new Promise((resolve) => setTimeout(resolve, ms))
+      const proc = spawn(process.execPath, [child, 'hold', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      proc.stderr.on('data', (chunk) => { stderr += chunk })
+      const closed = new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal })))
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, ms))])
       proc.kill('SIGKILL')
-      await new Promise((resolve) => proc.on('close', resolve))
+      const { signal } = await closed
+      assert.strictEqual(signal, 'SIGKILL', `the opener ended by itself before the kill (at ${ms} ms): ${stderr}`)
       // Begun (the new engine's folder is there) but not finished (the old files are too).
       if (oldFilesLeft() && fs.existsSync(path.join(dir, 'fjall3'))) midway++
     }
