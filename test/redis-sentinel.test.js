@@ -8,6 +8,7 @@ const { RedisStore } = require('..')
 const { api } = require('./helpers/store-promises')
 const { describeWithRedis, sleep } = require('./helpers/redis')
 const { startSentinels } = require('./helpers/redis-sentinel')
+const { makeCertificates } = require('./helpers/redis-tls')
 
 const COMMAND_TIMEOUT = 1000
 
@@ -65,5 +66,37 @@ describeWithRedis('RedisStore with Sentinel', function () {
     assert.ok(err instanceof Error, 'the call fails')
     assert.match(err.message, /sentinel master no-such-master/)
     assert.ok(ms < COMMAND_TIMEOUT + 500, `within commandTimeout (took ${ms} ms)`)
+  })
+})
+
+describeWithRedis('RedisStore with Sentinel over TLS', function () {
+  this.timeout(60000)
+  let certs, deployment
+
+  before(async () => {
+    certs = makeCertificates()
+    deployment = await startSentinels({ certs })
+  })
+  after(async () => {
+    await deployment.remove()
+    certs.remove()
+  })
+
+  it('finds the master through rediss:// sentinels and writes to it over TLS, with the same tls options', async () => {
+    const store = RedisStore({ sentinel: { name: deployment.name, nodes: deployment.urls }, tls: { ca: certs.ca }, commandTimeout: COMMAND_TIMEOUT })
+    try {
+      const s = api(store)
+      const ids = Array.from({ length: 20 }, (_, i) => 'tls-' + i)
+      await Promise.all(ids.map((id, i) => s.set(id, 'n', i)))
+      assert.deepStrictEqual(await Promise.all(ids.map((id) => s.get(id, 'n'))), ids.map((_, i) => i))
+      assert.strictEqual(deployment.master.cli('DBSIZE'), '20', 'the sessions are in the master')
+    } finally {
+      await new Promise((resolve) => store.close(resolve))
+    }
+    // Without the CA neither the sentinels nor the master can be verified: each call fails.
+    const refused = RedisStore({ sentinel: { name: deployment.name, nodes: deployment.urls }, commandTimeout: COMMAND_TIMEOUT })
+    const err = await api(refused).errorOf('get', 'tls-0', 'n', 60000)
+    await new Promise((resolve) => refused.close(resolve))
+    assert.ok(err instanceof Error, 'refused without the CA')
   })
 })

@@ -2,27 +2,35 @@
 
 // A Redis Sentinel deployment for the tests: a master, a replica of it, and three sentinels
 // watching it (quorum 2, the master down after 1 s), every process on free loopback ports in
-// temporary directories, stopped by remove().
+// temporary directories, stopped by remove(). With `certs` (test/helpers/redis-tls.js) everything
+// speaks TLS: the sentinels only TLS, the master and replica TLS beside a plain port for the tests'
+// own redis-cli, replication over TLS.
 
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { spawn, execFileSync } = require('child_process')
 const { startRedis, freePort, sleep } = require('./redis')
+const { tlsArgs } = require('./redis-tls')
 
 const NAME = 'sessions'
 
-function cli (port, ...args) {
-  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args],
+function cli (port, certs, ...args) {
+  const tls = certs ? ['--tls', '--cacert', certs.file('ca.crt')] : []
+  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...tls, ...args],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim()
 }
 
-async function startSentinel (masterPort) {
+async function startSentinel (masterPort, certs) {
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-sentinel-'))
   const conf = path.join(dir, 'sentinel.conf')
+  const tls = certs
+    ? ['port 0', `tls-port ${port}`, `tls-cert-file ${certs.file('server.crt')}`, `tls-key-file ${certs.file('server.key')}`,
+        `tls-ca-cert-file ${certs.file('ca.crt')}`, 'tls-auth-clients no', 'tls-replication yes']
+    : [`port ${port}`]
   fs.writeFileSync(conf, [
-    `port ${port}`, 'bind 127.0.0.1', 'protected-mode no', `dir ${dir}`,
+    ...tls, 'bind 127.0.0.1', 'protected-mode no', `dir ${dir}`,
     `sentinel monitor ${NAME} 127.0.0.1 ${masterPort} 2`,
     `sentinel down-after-milliseconds ${NAME} 1000`,
     `sentinel failover-timeout ${NAME} 5000`,
@@ -31,14 +39,14 @@ async function startSentinel (masterPort) {
   const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' })
   for (let i = 0; i < 100; i++) {
     try {
-      if (cli(port, 'PING') === 'PONG') break
+      if (cli(port, certs, 'PING') === 'PONG') break
     } catch (_) {}
     await sleep(50)
   }
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
-    cli: (...args) => cli(port, ...args),
+    url: `${certs ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
+    cli: (...args) => cli(port, certs, ...args),
     async remove () {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -50,12 +58,21 @@ async function startSentinel (masterPort) {
   }
 }
 
-async function startSentinels () {
-  const master = await startRedis()
-  const replica = await startRedis({ extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] })
+async function startSentinels ({ certs } = {}) {
+  // The port the others reach a server at: its TLS port with certs.
+  const serve = async (extraArgs) => {
+    if (!certs) return startRedis({ extraArgs })
+    const tlsPort = await freePort()
+    const server = await startRedis({ extraArgs: [...tlsArgs(certs, tlsPort), '--tls-replication', 'yes', ...extraArgs] })
+    server.reachedAt = tlsPort
+    return server
+  }
+  const master = await serve([])
+  const masterPort = master.reachedAt || master.port
+  const replica = await serve(['--replicaof', '127.0.0.1', String(masterPort)])
   for (let i = 0; i < 200 && !/master_link_status:up/.test(replica.cli('INFO', 'replication')); i++) await sleep(50)
   const sentinels = []
-  for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(master.port))
+  for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(masterPort, certs))
   // Every sentinel knows the replica and the other sentinels before the test starts.
   for (let i = 0; i < 200; i++) {
     const ready = sentinels.every((s) => {
