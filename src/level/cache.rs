@@ -23,6 +23,8 @@ use std::sync::Arc;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
+use super::id_hash::{BuildPassThrough, IdHash, IdHasher};
+
 use crate::json_text;
 
 /// One cached session, packed into one allocation so that a read costs one trip to memory for it
@@ -114,10 +116,7 @@ impl<'a> Iterator for Entries<'a> {
   }
 }
 
-/// Sessions are keyed by a 128-bit hash of their id, as in the engine's expiry index (and with the
-/// same odds of a collision: about n²/2¹²⁹), so a lookup never reads the id itself. Seeded per
-/// store: ids can come from cookies, and nobody outside should be able to aim ids at one slot.
-type IdHash = u128;
+// Sessions are keyed by the hash of their id ([`super::id_hash`]), so a lookup never reads the id.
 
 /// Bytes a cached session is charged beyond its packed size: the table's slot and the allocation's
 /// own header.
@@ -129,33 +128,6 @@ struct ByBytes;
 impl Weighter<IdHash, Packed> for ByBytes {
   fn weight(&self, _id: &IdHash, session: &Packed) -> u64 {
     ENTRY_OVERHEAD + session.len() as u64
-  }
-}
-
-/// The cache's table is keyed by a hash already: its own hasher passes it through.
-#[derive(Clone, Default)]
-struct PassThrough;
-
-impl std::hash::BuildHasher for PassThrough {
-  type Hasher = PassThroughHasher;
-  fn build_hasher(&self) -> PassThroughHasher {
-    PassThroughHasher(0)
-  }
-}
-
-struct PassThroughHasher(u64);
-
-impl std::hash::Hasher for PassThroughHasher {
-  fn finish(&self) -> u64 {
-    self.0
-  }
-  fn write(&mut self, bytes: &[u8]) {
-    for &b in bytes {
-      self.0 = self.0.rotate_left(8) ^ b as u64;
-    }
-  }
-  fn write_u128(&mut self, n: u128) {
-    self.0 ^= n as u64 ^ (n >> 64) as u64;
   }
 }
 
@@ -182,12 +154,12 @@ const GUESSED_SESSION_BYTES: u64 = 160;
 
 pub struct SessionCache {
   /// `None` when the cache is off (size 0).
-  entries: Option<Cache<IdHash, Packed, ByBytes, PassThrough>>,
+  entries: Option<Cache<IdHash, Packed, ByBytes, BuildPassThrough>>,
   /// Cleared when the engine stops (failure or close): from then on every read misses and goes
   /// to the owner thread, which answers with the engine's error.
   open: AtomicBool,
   slack_divisor: u64,
-  seed: u64,
+  ids: IdHasher,
 }
 
 impl SessionCache {
@@ -195,13 +167,13 @@ impl SessionCache {
   pub fn new(bytes: u64, slack_divisor: u64) -> Arc<SessionCache> {
     let entries = (bytes > 0).then(|| {
       let items = (bytes / GUESSED_SESSION_BYTES).clamp(16, 1 << 24) as usize;
-      Cache::with(items, bytes, ByBytes, PassThrough, Default::default())
+      Cache::with(items, bytes, ByBytes, BuildPassThrough::default(), Default::default())
     });
-    Arc::new(SessionCache { entries, open: AtomicBool::new(true), slack_divisor, seed: rand::random() })
+    Arc::new(SessionCache { entries, open: AtomicBool::new(true), slack_divisor, ids: IdHasher::new() })
   }
 
   fn id_hash(&self, id: &str) -> IdHash {
-    xxhash_rust::xxh3::xxh3_128_with_seed(id.as_bytes(), self.seed)
+    self.ids.of(id.as_bytes())
   }
 
   fn live(&self, id: &str, expire_ms: u64, now_ms: u64) -> Option<Packed> {

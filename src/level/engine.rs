@@ -25,7 +25,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Seek, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -36,6 +35,7 @@ use std::thread::JoinHandle;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, OwnedWriteBatch, PersistMode};
 
 use super::cache::{expiry_is_fresh, SessionCache};
+use super::id_hash::{BuildPassThrough, IdHash, IdHasher};
 use super::keys;
 use crate::json_text;
 pub use crate::operation::TOMBSTONE_MS;
@@ -157,33 +157,9 @@ pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
   }
 }
 
-/// The in-memory expiry index: 128-bit hash of the id → expiry << 1 | revoked. A hash, not the
-/// id, so 10M sessions cost ~24 bytes each; a collision between two ids of one store has a
-/// probability of about n²/2¹²⁹ (1.5e-25 at 10M), far below that of an undetected disk error.
-type IdHash = (u64, u64);
-
-#[derive(Default)]
-struct PassThrough(u64);
-impl Hasher for PassThrough {
-  fn finish(&self) -> u64 {
-    self.0
-  }
-  fn write(&mut self, bytes: &[u8]) {
-    for &b in bytes {
-      self.0 = self.0.rotate_left(8) ^ b as u64;
-    }
-  }
-  fn write_u64(&mut self, n: u64) {
-    self.0 ^= n;
-  }
-}
-
-type ExpiryMap = HashMap<IdHash, u64, BuildHasherDefault<PassThrough>>;
-
-fn id_hash(id: &[u8]) -> IdHash {
-  let h = xxhash_rust::xxh3::xxh3_128(id);
-  (h as u64, (h >> 64) as u64)
-}
+/// The in-memory expiry index: hash of the id ([`super::id_hash`]) → expiry << 1 | revoked; 10M
+/// sessions cost ~24 bytes each.
+type ExpiryMap = HashMap<IdHash, u64, BuildPassThrough>;
 
 fn pack(expires: u64, revoked: bool) -> u64 {
   expires << 1 | revoked as u64
@@ -246,6 +222,8 @@ pub struct Engine {
   /// Held (locked) for the engine's whole life.
   _lock: fs::File,
   expiry: Option<ExpiryMap>,
+  /// Hashes ids for the expiry index.
+  ids: IdHasher,
   /// Recently used sessions, which other threads read too ([`super::cache`]); changed only here,
   /// in step with the database.
   cache: Arc<SessionCache>,
@@ -363,6 +341,7 @@ impl Engine {
       sync: opts.sync,
       _lock: lock,
       expiry: None,
+      ids: IdHasher::new(),
       cache: SessionCache::new(if opts.memory_index { opts.cache_bytes } else { 0 }, EXPIRY_SLACK_DIVISOR),
       removed_since_compaction: 0,
       sweep_cursor: None,
@@ -387,7 +366,7 @@ impl Engine {
       for item in e.ks.prefix([keys::META]) {
         let (record, value) = item.into_inner().map_err(|err| e.error(err))?;
         if let Some((expires, revoked)) = keys::decode_meta(&value) {
-          map.insert(id_hash(&record[1..]), pack(expires, revoked));
+          map.insert(e.ids.of(&record[1..]), pack(expires, revoked));
         }
       }
       e.expiry = Some(map);
@@ -432,8 +411,8 @@ impl Engine {
       }
       if let Some(map) = &mut self.expiry {
         match change {
-          Some(packed) => map.insert(id_hash(id.as_bytes()), packed),
-          None => map.remove(&id_hash(id.as_bytes())),
+          Some(packed) => map.insert(self.ids.of(id.as_bytes()), packed),
+          None => map.remove(&self.ids.of(id.as_bytes())),
         };
       }
     }
@@ -722,7 +701,7 @@ impl Engine {
   /// The expiry recorded for the session (or its tombstone), live or not.
   fn stored_meta(&self, id: &str) -> Result<Option<(u64, bool)>> {
     if let Some(map) = &self.expiry {
-      return Ok(map.get(&id_hash(id.as_bytes())).map(|&p| unpack(p)));
+      return Ok(map.get(&self.ids.of(id.as_bytes())).map(|&p| unpack(p)));
     }
     Ok(self.ks.get(keys::meta(id)).map_err(|e| self.error(e))?.and_then(|v| keys::decode_meta(&v)))
   }

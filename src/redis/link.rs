@@ -181,14 +181,7 @@ impl Link {
     match self {
       Link::Server(connection) => pipe.query_async(connection).await,
       Link::Cluster(connection) => pipe.query_async(connection).await,
-      Link::Sentinel(link) => {
-        let mut connection = link.connection().await?;
-        let result = pipe.query_async(&mut connection).await;
-        if let Err(err) = &result {
-          link.failed(Some(err));
-        }
-        result
-      }
+      Link::Sentinel(link) => link.on_master(async |connection| pipe.query_async(connection).await).await,
     }
   }
 
@@ -197,14 +190,7 @@ impl Link {
     match self {
       Link::Server(connection) => invocation.invoke_async(connection).await,
       Link::Cluster(connection) => invocation.invoke_async(connection).await,
-      Link::Sentinel(link) => {
-        let mut connection = link.connection().await?;
-        let result = invocation.invoke_async(&mut connection).await;
-        if let Err(err) = &result {
-          link.failed(Some(err));
-        }
-        result
-      }
+      Link::Sentinel(link) => link.on_master(async |connection| invocation.invoke_async(connection).await).await,
     }
   }
 

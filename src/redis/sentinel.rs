@@ -46,6 +46,20 @@ impl SentinelLink {
     Ok(connection)
   }
 
+  /// Runs `f` on the master's connection, forgetting the master when the failure says it may
+  /// have changed.
+  pub async fn on_master<T>(
+    &self,
+    f: impl AsyncFnOnce(&mut MultiplexedConnection) -> RedisResult<T>,
+  ) -> RedisResult<T> {
+    let mut connection = self.connection().await?;
+    let result = f(&mut connection).await;
+    if let Err(err) = &result {
+      self.failed(Some(err));
+    }
+    result
+  }
+
   /// An operation on the master failed with `err` (`None`: it ran out of time): forget the master
   /// when that may mean it has changed.
   pub fn failed(&self, err: Option<&RedisError>) {
