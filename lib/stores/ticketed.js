@@ -110,15 +110,13 @@ class TicketedStore {
     if (key !== undefined && typeof key !== 'string' && typeof key !== 'number') return false
     const found = this.#core.peek(id, key === undefined ? undefined : String(key), expireMs(expire))
     if (found === false) return false
-    if (found === true) {
-      process.nextTick(callback, null, undefined)
-      return true
-    }
-    let value
-    try {
-      value = JSON.parse(found)
-    } catch (err) {
-      return false // only stored damage could do this: let the store thread answer
+    let value // true: the key is absent
+    if (found !== true) {
+      try {
+        value = JSON.parse(found)
+      } catch (err) {
+        return false // only stored damage could do this: let the store thread answer
+      }
     }
     process.nextTick(callback, null, value)
     return true

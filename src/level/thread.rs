@@ -320,15 +320,17 @@ mod tests {
     dir
   }
 
+  /// A store thread on `dir` with the default options and a sweep that never comes in a test.
+  fn spawn<D: FnMut(Vec<Completion>) + Send + 'static>(dir: &Path, deliver: D) -> Result<StoreThread, OpenError> {
+    StoreThread::spawn(dir.to_owned(), Options::default(), Duration::from_secs(60), deliver)
+  }
+
   #[test]
   fn answers_in_order_and_closes() {
     let dir = temp_dir("order");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
-    let thread = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), move |c| {
-      sink.lock().unwrap().extend(c)
-    })
-    .unwrap();
+    let thread = spawn(&dir, move |c| sink.lock().unwrap().extend(c)).unwrap();
     let id = || "s".to_string();
     assert!(thread.submit(1, Op::Set { id: id(), key: "k".into(), json: "1".into(), expire_ms: 60_000 }));
     assert!(thread.submit(2, Op::Get { id: id(), key: "k".into(), expire_ms: 60_000 }));
@@ -351,11 +353,11 @@ mod tests {
   #[test]
   fn a_second_open_of_a_location_is_refused() {
     let dir = temp_dir("locked");
-    let first = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {}).unwrap();
-    let second = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {});
+    let first = spawn(&dir, |_| {}).unwrap();
+    let second = spawn(&dir, |_| {});
     assert!(matches!(second, Err(OpenError::Locked(..))));
     drop(first);
-    assert!(StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {}).is_ok());
+    assert!(spawn(&dir, |_| {}).is_ok());
     std::fs::remove_dir_all(dir).unwrap();
   }
 
@@ -365,9 +367,7 @@ mod tests {
   fn a_panic_fails_every_call_until_close_and_releases_the_directory() {
     let dir = temp_dir("panic");
     let (tx, rx) = std::sync::mpsc::channel();
-    let thread =
-      StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), move |c| tx.send(c).unwrap())
-        .unwrap();
+    let thread = spawn(&dir, move |c| tx.send(c).unwrap()).unwrap();
     let next = || rx.recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(thread.submit(1, Op::Set { id: "s".into(), key: "k".into(), json: "1".into(), expire_ms: 60_000 }));
     assert_eq!(next()[0].outcome, Outcome::Done);
@@ -382,7 +382,7 @@ mod tests {
     // Later calls fail with the same error, at once; the directory is free again.
     assert!(thread.submit(3, Op::Get { id: "s".into(), key: "k".into(), expire_ms: 60_000 }));
     assert_eq!(next()[0].outcome, Outcome::Failed(message.clone()));
-    let again = StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), |_| {}).unwrap();
+    let again = spawn(&dir, |_| {}).unwrap();
     drop(again);
     assert!(thread.close(4));
     assert_eq!(next()[0].outcome, Outcome::Done);
@@ -394,9 +394,7 @@ mod tests {
   fn a_close_queued_behind_a_panic_is_answered_and_ends_the_thread() {
     let dir = temp_dir("panic-close");
     let (tx, rx) = std::sync::mpsc::channel();
-    let thread =
-      StoreThread::spawn(dir.clone(), Options::default(), Duration::from_secs(60), move |c| tx.send(c).unwrap())
-        .unwrap();
+    let thread = spawn(&dir, move |c| tx.send(c).unwrap()).unwrap();
     assert!(thread.submit(1, Op::Get { id: PANIC_ID.into(), key: "k".into(), expire_ms: 60_000 }));
     assert!(thread.close(2));
     let mut answers = Vec::new();
