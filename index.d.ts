@@ -307,12 +307,22 @@ declare namespace genericSession {
     rejectUnauthorized?: boolean
   }
 
+  /**
+   * The near-cache: sessions this process read recently, answered from its memory and kept
+   * coherent by Redis (CLIENT TRACKING). `max` bounds it in bytes (default 64 MiB; 0: off).
+   */
+  interface RedisNearCacheOptions {
+    max?: number
+  }
+
   interface RedisStoreServerOptions extends RedisStoreCommonOptions {
     /**
      * One Redis or Valkey server: `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS.
      * Defaults to redis://127.0.0.1:6379.
      */
     url?: string
+    /** The near-cache's bound, or false to turn it off. On by default (64 MiB); needs Redis 6+. */
+    nearCache?: RedisNearCacheOptions | false
     cluster?: undefined
     sentinel?: undefined
   }
@@ -320,6 +330,8 @@ declare namespace genericSession {
   interface RedisStoreClusterOptions extends RedisStoreCommonOptions {
     /** Seed nodes of a Redis Cluster, as redis:// (or rediss://) URLs; the rest are discovered. */
     cluster: string[]
+    /** No near-cache on a Cluster (README, "Near-cache"). */
+    nearCache?: false
     url?: undefined
     sentinel?: undefined
   }
@@ -338,6 +350,8 @@ declare namespace genericSession {
   interface RedisStoreSentinelOptions extends RedisStoreCommonOptions {
     /** The master Sentinel names; found again through the sentinels after a failover. */
     sentinel: RedisSentinelOptions
+    /** The near-cache's bound, or false to turn it off. On by default (64 MiB). */
+    nearCache?: RedisNearCacheOptions | false
     url?: undefined
     cluster?: undefined
   }
@@ -357,6 +371,8 @@ declare namespace genericSession {
     /** The master's name and the sentinels; undefined without Sentinel. */
     readonly sentinel?: { name: string, nodes: string[] }
     readonly prefix: string
+    /** The near-cache's bound in bytes, or false when it is off. */
+    readonly nearCache: { readonly max: number } | false
     /** Waits for pending operations, closes the connections and calls back; later operations fail. */
     close(callback?: DoneCallback): void
   }

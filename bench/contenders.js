@@ -61,7 +61,7 @@ const contenders = {
   // This package, RedisStore, on the redis-server the runner started (REDIS_URL).
   'generic-session RedisStore': needsRedis(({ signed }) => {
     const genericSession = require('..')
-    const store = genericSession.RedisStore({ url: process.env.REDIS_URL, prefix: `gs-bench:${process.pid}:` })
+    const store = genericSession.RedisStore({ url: process.env.REDIS_URL, prefix: `gs-bench:${process.env.BENCH_PREFIX || process.pid}:` })
     const filter = genericSession.filter(store, signed ? { keys: [SECRET] } : {})
     return (req, res) => filter(req, res, () => countUp(req.session, res))
   }),
@@ -75,7 +75,7 @@ const contenders = {
     const client = createClient({ url: process.env.REDIS_URL })
     client.on('error', (err) => console.error('connect-redis client:', err))
     await client.connect()
-    const store = new RedisStore({ client, prefix: `cr-bench:${process.pid}:` })
+    const store = new RedisStore({ client, prefix: `cr-bench:${process.env.BENCH_PREFIX || process.pid}:` })
     return expressCountUp(session({ store, secret: SECRET, resave: false, saveUninitialized: false }))
   }))
 }

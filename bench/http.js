@@ -4,7 +4,10 @@
 // process (10 connections). Per request the server reads `count` and stores count + 1.
 //
 // Modes: `reused`, 1000 sessions created first and reused round-robin; `new`, no cookie, so a
-// new session every request. Each with unsigned and signed cookies. Results are ratios to bare
+// new session every request. Each with unsigned and signed cookies. Then, for the Redis
+// contenders, `2 processes`: two server processes on one redis-server (one prefix), each loaded
+// by its own autocannon (5 connections each) walking the same 1000 signed sessions, so every
+// session moves between the processes; CPU counts both servers. Results are ratios to bare
 // node http measured in the same run, which is what survives a noisy machine.
 //
 // Redis contenders use the runner's own redis-server (bench/redis-server.js), passed to the
@@ -21,8 +24,8 @@ const { startRedis, SKIPPED } = require('./redis-server')
 const SESSIONS = 1000
 const CONNECTIONS = 10
 
-async function startServer (name, signed, redis) {
-  const env = redis ? { ...process.env, REDIS_URL: redis.url } : process.env
+async function startServer (name, signed, redis, extraEnv = {}) {
+  const env = { ...process.env, ...(redis ? { REDIS_URL: redis.url } : {}), ...extraEnv }
   const child = fork(path.join(__dirname, 'server-process.js'), [name, signed ? '1' : '0'], { stdio: 'inherit', env })
   const { port } = await new Promise((resolve, reject) => {
     child.once('message', resolve)
@@ -56,12 +59,12 @@ async function makeSessions (url, name, signed) {
   return cookies
 }
 
-function load (url, seconds, cookies) {
+function load (url, seconds, cookies, connections = CONNECTIONS) {
   // A fixed request list, which each connection walks in turn: autocannon builds these buffers
   // once (a per-request setupRequest would make the client the bottleneck).
   const requests = cookies ? cookies.map((cookie) => ({ method: 'GET', headers: { cookie } })) : undefined
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: seconds, requests }, (err, result) => {
+    autocannon({ url, connections, duration: seconds, requests }, (err, result) => {
       if (err) return reject(err)
       if (result.non2xx || result.errors) return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`))
       resolve({ rps: result.requests.average, total: result.requests.total })
@@ -84,6 +87,27 @@ async function measure (name, mode, signed, seconds, redis) {
     return { rps, serverCpu, redisCpu, clientCpu }
   } finally {
     server.stop()
+  }
+}
+
+// Two server processes of `name` sharing one redis-server and one set of signed sessions.
+async function measureTwo (name, seconds, redis) {
+  await redis.flushAll()
+  const env = { BENCH_PREFIX: 'shared' }
+  const servers = await Promise.all([startServer(name, true, redis, env), startServer(name, true, redis, env)])
+  try {
+    const cookies = await makeSessions(servers[0].url, name, true)
+    const both = (seconds, connections) => Promise.all(servers.map((server) => load(server.url, seconds, cookies, connections)))
+    await both(1, CONNECTIONS / 2)
+    const cpu = async () => [await servers[0].cpuMicros() + await servers[1].cpuMicros(), await redis.cpuMicros(), clientMicros()]
+    const before = await cpu()
+    const results = await both(seconds, CONNECTIONS / 2)
+    const after = await cpu()
+    const total = results[0].total + results[1].total
+    const [serverCpu, redisCpu, clientCpu] = after.map((value, i) => (value - before[i]) / total)
+    return { rps: results[0].rps + results[1].rps, serverCpu, redisCpu, clientCpu }
+  } finally {
+    servers.forEach((server) => server.stop())
   }
 }
 
@@ -131,6 +155,22 @@ async function runHttp ({ seconds = 5, rounds = 1, only = parseOnly(), redis } =
           clientCpu
         })
       }
+    }
+  }
+  const shared = names.filter((name) => contenders[name].needsRedis)
+  if (redis && shared.length > 0) {
+    const best = {}
+    for (let round = 0; round < rounds; round++) {
+      for (const name of shared) {
+        const result = await measureTwo(name, seconds, redis)
+        if (!best[name] || result.rps > best[name].rps) best[name] = result
+      }
+    }
+    const reference = best['express-session + connect-redis']
+    for (const name of Object.keys(best)) {
+      const { rps, serverCpu, redisCpu, clientCpu } = best[name]
+      // The ratio here is to express-session + connect-redis (bare http has no shared state).
+      rows.push({ mode: '2 processes', signed: true, name, rps: Math.round(rps), ratio: reference ? rps / reference.rps : NaN, serverCpu, redisCpu, clientCpu })
     }
   }
   return rows

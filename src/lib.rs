@@ -11,15 +11,19 @@
 //!   - [`redis`]: RedisStore, Redis or a Cluster on a tokio runtime.
 //! - what the off-thread stores (level, redis) share: [`operation`] (the call they are given) and
 //!   [`completion`] (how it ended, and how a batch of endings crosses back to JavaScript);
-//!   [`json_text`] builds the JSON texts that cross.
+//!   [`json_text`] builds the JSON texts that cross; [`session_cache`] holds recently used
+//!   sessions in memory for the JavaScript thread to read (LevelStore's cache, RedisStore's
+//!   near-cache), keyed by [`id_hash`].
 
 pub mod completion;
 pub mod cookie;
+pub mod id_hash;
 pub mod json_text;
 pub mod level;
 pub mod memory_store;
 pub mod operation;
 pub mod redis;
+pub mod session_cache;
 
 // Compiled into the addon only: unit tests exercise the core directly.
 #[cfg(not(test))]

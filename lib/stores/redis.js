@@ -16,9 +16,10 @@ const { callable } = require('./common')
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379'
 const DEFAULTS = { prefix: '', connectTimeout: 2000, commandTimeout: 2000, maxPending: 10000 }
+const DEFAULT_NEAR_CACHE_MAX = 64 * 1024 * 1024
 const URL_SCHEMES = /^(redis|rediss|valkey|valkeys|unix|redis\+unix|valkey\+unix):/i
 const TLS_SCHEMES = /^(rediss|valkeys):/i
-const OPTIONS = new Set(['url', 'cluster', 'sentinel', 'tls', 'prefix', 'connectTimeout', 'commandTimeout', 'maxPending'])
+const OPTIONS = new Set(['url', 'cluster', 'sentinel', 'tls', 'prefix', 'nearCache', 'connectTimeout', 'commandTimeout', 'maxPending'])
 // What users of other Redis clients pass, and what to use here instead.
 const INSTEAD = {
   host: 'use url: \'redis://host:port\'',
@@ -35,6 +36,7 @@ const INSTEAD = {
 }
 const TLS_OPTIONS = new Set(['ca', 'cert', 'key', 'servername', 'rejectUnauthorized'])
 const SENTINEL_OPTIONS = new Set(['name', 'nodes', 'username', 'password', 'db'])
+const NEAR_CACHE_OPTIONS = new Set(['max'])
 
 // RedisStore([url | { url | cluster | sentinel, tls, prefix, connectTimeout, commandTimeout,
 // maxPending }]): callable with or without `new`. Connects on first use, so a server that is
@@ -52,7 +54,8 @@ class RedisStore extends TicketedStore {
           prefix: settings.prefix,
           connectTimeoutMs: settings.connectTimeout,
           commandTimeoutMs: settings.commandTimeout,
-          label: settings.label
+          label: settings.label,
+          nearCacheBytes: settings.nearCache ? settings.nearCache.max : 0
         }, deliver)
       } catch (err) {
         // InvalidArg: the redis crate could not use the URL(s) or certificates. Anything else (no
@@ -60,12 +63,13 @@ class RedisStore extends TicketedStore {
         if (err.code !== 'InvalidArg') throw err
         throw new TypeError(`RedisStore options.${settings.kind}${settings.tls ? ' (or options.tls)' : ''}: ${withoutCredentials(err.message)}`)
       }
-    }, { maxPending: settings.maxPending, startEachTurn: true })
+    }, { maxPending: settings.maxPending, startEachTurn: true, peeks: settings.nearCache !== false })
     Object.defineProperties(this, {
       url: { value: settings.kind === 'url' ? settings.urls[0] : undefined, enumerable: true },
       cluster: { value: settings.cluster ? settings.urls.slice() : undefined, enumerable: true },
       sentinel: { value: settings.sentinel ? { name: settings.sentinel.name, nodes: settings.urls.slice() } : undefined, enumerable: true },
-      prefix: { value: settings.prefix, enumerable: true }
+      prefix: { value: settings.prefix, enumerable: true },
+      nearCache: { value: settings.nearCache && Object.freeze({ max: settings.nearCache.max }), enumerable: true }
     })
   }
 }
@@ -105,6 +109,7 @@ function readRedisOptions (options) {
   if (/[{}]/.test(prefix)) {
     throw new TypeError('RedisStore options.prefix must not contain { or } (the session id is the key\'s Redis Cluster hash tag)')
   }
+  const nearCache = readNearCache(options.nearCache, kind)
   const servers = urls.map(withoutCredentials).join(', ')
   return {
     kind,
@@ -113,6 +118,7 @@ function readRedisOptions (options) {
     sentinel,
     tls,
     prefix,
+    nearCache,
     label: sentinel ? `sentinel master ${sentinel.name} via ${servers}` : servers,
     connectTimeout: readMs(options, 'connectTimeout'),
     commandTimeout: readMs(options, 'commandTimeout'),
@@ -152,6 +158,26 @@ function readSentinel (sentinel) {
     urls: sentinel.nodes.slice(),
     sentinel: { name: sentinel.name, username: sentinel.username, password: sentinel.password, db }
   }
+}
+
+// options.nearCache: { max } bytes of sessions kept in this process, or false. Off for a Cluster
+// (README "Near-cache" says why), where only `false` or nothing may be given.
+function readNearCache (nearCache, kind) {
+  if (nearCache === false) return false
+  if (kind === 'cluster') {
+    if (nearCache === undefined) return false
+    throw new TypeError('RedisStore options.nearCache is not available with options.cluster (see README, "Near-cache"); leave it out or set it to false')
+  }
+  if (nearCache === undefined || nearCache === true) return { max: DEFAULT_NEAR_CACHE_MAX }
+  if (!nearCache || typeof nearCache !== 'object' || Array.isArray(nearCache)) {
+    throw new TypeError('RedisStore options.nearCache must be { max: bytes } or false (off)')
+  }
+  checkKnown(nearCache, NEAR_CACHE_OPTIONS, 'nearCache.')
+  const max = nearCache.max === undefined ? DEFAULT_NEAR_CACHE_MAX : nearCache.max
+  if (!Number.isSafeInteger(max) || max < 0) {
+    throw new RangeError('RedisStore options.nearCache.max must be a whole number of bytes, at least 0 (0 or nearCache: false: off)')
+  }
+  return max === 0 ? false : { max }
 }
 
 // options.tls: named as in Node's tls (PEM strings or Buffers); only with rediss:// URLs.

@@ -8,8 +8,7 @@ use napi_derive::napi;
 use super::{operation, StoreCall};
 
 use crate::completion::encode;
-use crate::level::cache::Peek;
-use crate::level::engine::{now_ms, Options};
+use crate::level::engine::Options;
 use crate::level::thread::StoreThread;
 
 /// Called on the JavaScript thread with each group's completions as one JSON text
@@ -62,22 +61,11 @@ impl JsLevelStore {
     Ok(self.thread.as_ref().is_some_and(|thread| thread.submit(ticket, op)))
   }
 
-  /// A `get` (with `key`) or `getAll` (without) answered from the session cache on this thread:
-  /// the JSON text found, `true` for an absent key, or `false` when the read must be submitted
-  /// (lib/stores/ticketed.js peeks only at sessions with no call in flight).
+  /// A `get` (with `key`) or `getAll` (without) answered from the session cache on this thread
+  /// (src/binding/mod.rs).
   #[napi]
   pub fn peek(&self, id: String, key: Option<String>, expire_ms: f64) -> Either<String, bool> {
-    let Some(thread) = &self.thread else { return Either::B(false) };
-    let expire_ms = super::millis(expire_ms);
-    let found = match key {
-      Some(key) => thread.cache().peek(&id, &key, expire_ms, now_ms()),
-      None => thread.cache().peek_all(&id, expire_ms, now_ms()),
-    };
-    match found {
-      Peek::Found(text) => Either::A(text),
-      Peek::Absent => Either::B(true),
-      Peek::Miss => Either::B(false),
-    }
+    super::peek(self.thread.as_ref().map(|thread| thread.cache()), &id, key.as_deref(), expire_ms)
   }
 
   /// Queues the close; its completion comes like any other.

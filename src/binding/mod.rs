@@ -10,10 +10,11 @@ mod memory_store;
 mod redis_store;
 mod session_cookie;
 
-use napi::bindgen_prelude::{Error, Result, Status};
+use napi::bindgen_prelude::{Either, Error, Result, Status};
 use napi_derive::napi;
 
 use crate::operation::Op;
+use crate::session_cache::{now_ms, Peek, SessionCache};
 
 /// The Store API call of a `submit` (JavaScript reads these codes from the binding, so the two
 /// sides cannot disagree).
@@ -58,5 +59,22 @@ fn millis(ms: f64) -> u64 {
     ms as u64
   } else {
     0
+  }
+}
+
+/// A `get` (with `key`) or `getAll` (without) answered from a session cache on the JavaScript
+/// thread: the JSON text found, `true` for an absent key, or `false` when the read must be
+/// submitted (lib/stores/ticketed.js peeks only at sessions with no call in flight).
+fn peek(cache: Option<&SessionCache>, id: &str, key: Option<&str>, expire_ms: f64) -> Either<String, bool> {
+  let Some(cache) = cache else { return Either::B(false) };
+  let expire_ms = millis(expire_ms);
+  let found = match key {
+    Some(key) => cache.peek(id, key, expire_ms, now_ms()),
+    None => cache.peek_all(id, expire_ms, now_ms()),
+  };
+  match found {
+    Peek::Found(text) => Either::A(text),
+    Peek::Absent => Either::B(true),
+    Peek::Miss => Either::B(false),
   }
 }

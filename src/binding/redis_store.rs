@@ -2,7 +2,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Error, Function, Result, Status};
+use napi::bindgen_prelude::{Either, Error, Function, Result, Status};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
@@ -27,6 +27,8 @@ pub struct RedisCoreOptions {
   pub command_timeout_ms: u32,
   /// Names the server(s) in error messages, without credentials.
   pub label: String,
+  /// Bytes the near-cache may hold; 0: no near-cache.
+  pub near_cache_bytes: f64,
 }
 
 /// Sentinel's master: its name, and its credentials.
@@ -89,7 +91,13 @@ impl JsRedisStore {
       connect_timeout: Duration::from_millis(options.connect_timeout_ms.into()),
       command_timeout: Duration::from_millis(options.command_timeout_ms.into()),
     };
-    let config = Config { target, prefix: options.prefix, label: options.label };
+    let config = Config {
+      target,
+      prefix: options.prefix,
+      label: options.label,
+      // Checked in JavaScript; `as` maps anything odd (NaN, negative) to 0, off.
+      near_cache_bytes: options.near_cache_bytes as u64,
+    };
     let engine = {
       let _context = runtime.handle().enter();
       Engine::connect(config).map_err(|message| Error::new(Status::InvalidArg, message))?
@@ -153,6 +161,13 @@ impl JsRedisStore {
     if !jobs.is_empty() {
       running.engine.start(running.runtime.handle(), jobs, &running.outbox);
     }
+  }
+
+  /// A `get` (with `key`) or `getAll` (without) answered from the near-cache on this thread
+  /// (src/binding/mod.rs).
+  #[napi]
+  pub fn peek(&self, id: String, key: Option<String>, expire_ms: f64) -> Either<String, bool> {
+    super::peek(self.running.as_ref().and_then(|running| running.engine.cached()), &id, key.as_deref(), expire_ms)
   }
 
   /// Drops the connections and stops the runtime, then answers `ticket`. lib/stores/redis.js calls

@@ -34,11 +34,11 @@ use std::thread::JoinHandle;
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, OwnedWriteBatch, PersistMode};
 
-use super::cache::{expiry_is_fresh, SessionCache};
-use super::id_hash::{BuildPassThrough, IdHash, IdHasher};
 use super::keys;
+use crate::id_hash::{BuildPassThrough, IdHash, IdHasher};
 use crate::json_text;
 pub use crate::operation::TOMBSTONE_MS;
+use crate::session_cache::{expiry_is_fresh, SessionCache};
 
 /// How far the stored expiry may lag before a read rewrites it: 1/100 of the session's `expire`.
 pub const EXPIRY_SLACK_DIVISOR: u64 = 100;
@@ -60,10 +60,7 @@ const COMPACT_AFTER_REMOVALS: usize = 50_000;
 /// quarter of what is left (a major compaction rewrites everything that is left).
 const COMPACT_WHEN_DRAINED: usize = 1_000;
 
-/// Milliseconds since the Unix epoch: the clock expiries are kept in.
-pub fn now_ms() -> u64 {
-  std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
+pub use crate::session_cache::now_ms;
 
 /// How the engine is opened. [`Engine::open`] takes the defaults but `sync`; tests also run
 /// without the memory index, the slower path it replaces.
@@ -441,7 +438,7 @@ impl Engine {
     self.guarded(|e| {
       let Some(expires) = e.live_expiry(id, now_ms)? else { return Ok("{}".to_owned()) };
       let records = e.session_records(id)?;
-      e.cache.read_all(id, expires, &records);
+      e.cache.read_all(id, expires, records.iter().map(|(k, v)| (&k[..], &v[..])));
       e.touch(id, Some(expires), expire_ms, now_ms)?;
       let texts: Vec<(String, String)> = records
         .into_iter()

@@ -4,16 +4,13 @@
 //!   order, and each group of queued calls is committed once before any of it is acknowledged.
 //! - [`engine`]: the Store API operations, expiry, revocation, the sweep and the directory's lock,
 //!   on fjall.
-//! - [`cache`]: recently used sessions in memory, kept coherent by the owner thread and read by
-//!   any thread (the JavaScript thread answers reads from it).
-//! - [`id_hash`]: session ids as seeded 128-bit hashes, the in-memory maps' keys.
+//! - the session cache (src/session_cache/), kept coherent by the owner thread and read by any
+//!   thread (the JavaScript thread answers reads from it).
 //! - [`keys`]: the record layout.
 //! - [`migrate`]: the in-place upgrade of a directory written by level-session 0.3.4 or by this
 //!   package's 0.2.0 (rusty-leveldb, read through its iterator only).
 
-pub mod cache;
 pub mod engine;
-pub mod id_hash;
 pub mod keys;
 pub mod migrate;
 pub mod thread;

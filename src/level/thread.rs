@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::cache::SessionCache;
 use super::engine::{now_ms, Engine, OpenError, Options};
 use crate::completion::{Completion, Outcome};
 use crate::operation::Op;
+use crate::session_cache::SessionCache;
 
 /// At most this many requests are applied before a commit, so acknowledgements keep flowing under
 /// a flood of writes.

@@ -1,20 +1,22 @@
 //! RedisStore's connection: to one server, a Cluster, or the master that Sentinel names; in plain
 //! TCP or TLS (`rediss://`, through rustls). Which one is decided here, once, from the options;
-//! the engine only queries.
+//! the engine only queries. One server and Sentinel's master go through src/redis/kept_link.rs
+//! (which also tracks keys for the near-cache); a Cluster through the redis crate's own cluster
+//! connection (no near-cache: README "RedisStore" says why).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
 use redis::sentinel::{SentinelClientBuilder, SentinelServerType};
 use redis::{
-  AsyncConnectionConfig, ClientTlsConfig, FromRedisValue, IntoConnectionInfo, Pipeline, RedisResult, ScriptInvocation,
-  TlsCertificates, TlsMode,
+  AsyncConnectionConfig, ClientTlsConfig, FromRedisValue, IntoConnectionInfo, Pipeline, ProtocolVersion, RedisResult,
+  ScriptInvocation, TlsCertificates, TlsMode,
 };
 
-use super::sentinel::SentinelLink;
+use super::kept_link::{KeptLink, Source};
+use super::near_cache::NearCache;
 
 /// TLS settings beyond the `rediss://` scheme, named as in Node's `tls` (PEM text).
 #[derive(Debug, Clone, Default)]
@@ -55,9 +57,9 @@ pub struct Target {
 /// A connection; cheap to clone, and clones share it.
 #[derive(Clone)]
 pub enum Link {
-  Server(ConnectionManager),
+  /// One server, or Sentinel's master.
+  Kept(Arc<KeptLink>),
   Cluster(ClusterConnection),
-  Sentinel(Arc<SentinelLink>),
 }
 
 impl Target {
@@ -89,22 +91,41 @@ impl Target {
     }
   }
 
-  fn client(&self, url: &str) -> RedisResult<redis::Client> {
+  fn client(&self, url: &str, protocol: ProtocolVersion) -> RedisResult<redis::Client> {
+    let info = url.into_connection_info()?;
+    let redis = info.redis_settings().clone().set_protocol(protocol);
+    let info = info.set_redis_settings(redis);
     match self.certificates() {
-      Some(certificates) => redis::Client::build_with_tls(url, certificates),
-      None => redis::Client::open(url),
+      Some(certificates) => redis::Client::build_with_tls(info, certificates),
+      None => redis::Client::open(info),
     }
+  }
+
+  fn settings(&self) -> AsyncConnectionConfig {
+    AsyncConnectionConfig::new()
+      .set_connection_timeout(Some(self.connect_timeout))
+      .set_response_timeout(Some(self.command_timeout))
+  }
+}
+
+/// RESP3 where the near-cache needs its pushes.
+fn protocol(near: &Option<Arc<NearCache>>) -> ProtocolVersion {
+  if near.is_some() {
+    ProtocolVersion::RESP3
+  } else {
+    ProtocolVersion::RESP2
   }
 }
 
 impl Link {
   /// Prepares the connection without waiting for it: a server that is down at start is not an
   /// error here, only for the operations that run while it is down. Must run inside the tokio
-  /// runtime's context. Fails only on settings that cannot be used (a URL, a certificate).
-  pub fn connect(target: &Target) -> Result<Link, String> {
+  /// runtime's context. Fails only on settings that cannot be used (a URL, a certificate). With
+  /// `near` (not for a Cluster), connections track what they read for it.
+  pub fn connect(target: &Target, near: Option<Arc<NearCache>>) -> Result<Link, String> {
     let urls = target.urls();
     if let Some(sentinel) = &target.sentinel {
-      return Link::sentinel(target, &urls, sentinel);
+      return Link::sentinel(target, &urls, sentinel, near);
     }
     if target.cluster {
       let mut builder = ClusterClient::builder(urls.iter().map(String::as_str))
@@ -123,19 +144,16 @@ impl Link {
       return Ok(Link::Cluster(client.get_pending_async_connection_with_config(settings)));
     }
     let url = urls.first().ok_or("no URL")?;
-    let client = target.client(url).map_err(|err| err.to_string())?;
-    // Few, quick retries: an operation waiting on a reconnect must still end within
-    // command_timeout, and the next operation tries again anyway.
-    let settings = ConnectionManagerConfig::new()
-      .set_connection_timeout(Some(target.connect_timeout))
-      .set_response_timeout(Some(target.command_timeout))
-      .set_number_of_retries(1)
-      .set_min_delay(Duration::from_millis(50))
-      .set_max_delay(Duration::from_millis(500));
-    Ok(Link::Server(ConnectionManager::new_lazy_with_config(client, settings).map_err(|err| err.to_string())?))
+    let client = target.client(url, protocol(&near)).map_err(|err| err.to_string())?;
+    Ok(Link::Kept(Arc::new(KeptLink::new(Source::Server(client), target.settings(), target.connect_timeout, near))))
   }
 
-  fn sentinel(target: &Target, urls: &[String], sentinel: &Sentinel) -> Result<Link, String> {
+  fn sentinel(
+    target: &Target,
+    urls: &[String],
+    sentinel: &Sentinel,
+    near: Option<Arc<NearCache>>,
+  ) -> Result<Link, String> {
     let mut nodes = Vec::new();
     let mut sentinel_credentials = (None, None);
     for url in urls {
@@ -160,7 +178,7 @@ impl Link {
     if let Some(password) = &sentinel.password {
       builder = builder.set_client_to_redis_password(password);
     }
-    builder = builder.set_client_to_redis_db(sentinel.db);
+    builder = builder.set_client_to_redis_db(sentinel.db).set_client_to_redis_protocol(protocol(&near));
     // TLS to the sentinels (rediss:// URLs) is TLS to the master too, with the same certificates.
     if let Some(mode) = target.tls_mode() {
       builder = builder.set_client_to_redis_tls_mode(mode).set_client_to_sentinel_tls_mode(mode);
@@ -171,33 +189,33 @@ impl Link {
         .set_client_to_sentinel_certificates(certificates);
     }
     let client = builder.build().map_err(|err| err.to_string())?;
-    let settings = AsyncConnectionConfig::new()
-      .set_connection_timeout(Some(target.connect_timeout))
-      .set_response_timeout(Some(target.command_timeout));
-    Ok(Link::Sentinel(Arc::new(SentinelLink::new(client, settings))))
+    Ok(Link::Kept(Arc::new(KeptLink::new(Source::Sentinel(client), target.settings(), target.connect_timeout, near))))
   }
 
-  pub async fn query<T: FromRedisValue>(&mut self, pipe: &Pipeline) -> RedisResult<T> {
+  /// `pipe`'s replies, and the number of the connection they came on (for the near-cache; 0 on a
+  /// Cluster).
+  pub async fn query<T: FromRedisValue>(&mut self, pipe: &Pipeline) -> RedisResult<(T, u64)> {
     match self {
-      Link::Server(connection) => pipe.query_async(connection).await,
-      Link::Cluster(connection) => pipe.query_async(connection).await,
-      Link::Sentinel(link) => link.on_master(async |connection| pipe.query_async(connection).await).await,
+      Link::Kept(link) => link.on_connection(async |connection| pipe.query_async(connection).await).await,
+      Link::Cluster(connection) => Ok((pipe.query_async(connection).await?, 0)),
     }
   }
 
   /// EVALSHA, loading the script first when the server does not have it yet.
   pub async fn invoke<T: FromRedisValue>(&mut self, invocation: &ScriptInvocation<'_>) -> RedisResult<T> {
     match self {
-      Link::Server(connection) => invocation.invoke_async(connection).await,
+      Link::Kept(link) => Ok(link.on_connection(async |connection| invocation.invoke_async(connection).await).await?.0),
       Link::Cluster(connection) => invocation.invoke_async(connection).await,
-      Link::Sentinel(link) => link.on_master(async |connection| invocation.invoke_async(connection).await).await,
     }
   }
 
-  /// An operation ran out of time (its future was dropped, so `query` saw no error).
+  /// An operation ran out of time (its future was dropped, so `query` saw no error): the
+  /// connection may be gone, and may have missed invalidations.
   pub fn timed_out(&self) {
-    if let Link::Sentinel(link) = self {
-      link.failed(None);
+    if let Link::Kept(link) = self {
+      if let Some(number) = link.current_number() {
+        link.failed(number, None);
+      }
     }
   }
 }

@@ -3,16 +3,21 @@
 //!
 //! - [`engine`]: the Store API operations as Redis commands, each within `commandTimeout`.
 //! - [`link`]: the connection: one server, a Cluster or Sentinel's master, over TCP or TLS.
-//! - [`sentinel`]: the master Sentinel names, found again after a failover.
+//! - [`kept_link`]: a connection kept until it fails (one server, or the master Sentinel names,
+//!   found again after a failover).
+//! - [`near_cache`]: sessions read recently, answered from memory, kept coherent by Redis.
+//! - [`watched`]: the near-cache's socket, which says whether it holds unhandled pushes.
 //! - [`keys`]: key names (the session id is the Cluster hash tag).
 //! - [`lanes`]: one session's operations run in call order, different sessions' at once.
 //! - [`runtime`]: the tokio runtime, on a thread of its own.
 //! - [`outbox`]: finished operations wait there to cross to JavaScript in batches.
 
 pub mod engine;
+pub mod kept_link;
 pub mod keys;
 pub mod lanes;
 pub mod link;
+pub mod near_cache;
 pub mod outbox;
 pub mod runtime;
-pub mod sentinel;
+pub mod watched;

@@ -10,7 +10,12 @@ const examples = path.join(__dirname, '..', '..', 'examples')
 
 // Starts an example server with PORT=0 and resolves once it says where it listens.
 function startExample (file, env = {}) {
-  const child = spawn(process.execPath, [path.join(examples, file)], { env: { ...process.env, PORT: '0', ...env } })
+  return startProcess(path.join(examples, file), env)
+}
+
+// Starts the server script at `file` in a process of its own (PORT=0), as startExample does.
+function startProcess (file, env = {}) {
+  const child = spawn(process.execPath, [file], { env: { ...process.env, PORT: '0', ...env } })
   return new Promise((resolve, reject) => {
     let output = ''
     child.stdout.on('data', (chunk) => {
@@ -32,4 +37,4 @@ function startExample (file, env = {}) {
   })
 }
 
-module.exports = { startExample }
+module.exports = { startExample, startProcess }

@@ -6,6 +6,7 @@
 //                      (with strict or maxLifetime the id is final only then)
 //   /set/<k>/<v>       sets one key; { id }
 //   /slow-set/<k>/<v>  reads, waits 300 ms (a slow upstream call), then sets; { id }
+//   /count             reads `count` and stores count + 1; { id, read } (read: what it found)
 //   /login             regenerate(); { before, after }
 //   /destroy           destroy(); null
 
@@ -28,6 +29,11 @@ function sessionApp (filter) {
         }
         await session.set(m[2], m[3])
         return send({ id: session.id })
+      }
+      if (req.url === '/count') {
+        const read = await session.get('count')
+        await session.set('count', (read || 0) + 1)
+        return send({ id: session.id, read })
       }
       if (req.url === '/login') {
         const before = session.id

@@ -98,6 +98,14 @@ const STORES = [
     }
   },
   {
+    name: 'RedisStore without its near-cache (nearCache: false)',
+    redis: 'server',
+    make: () => {
+      const store = RedisStore({ url: redis.server.url, prefix: `t${++prefixes}:`, nearCache: false })
+      return { store, release: () => closeStore(store) }
+    }
+  },
+  {
     name: 'RedisStore on a 3-master cluster',
     redis: 'cluster',
     make: () => {

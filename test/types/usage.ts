@@ -71,6 +71,14 @@ genericSession.LevelStore({ db: appDb, cacheSize: 1024 })
 const redis: genericSession.RedisStore = genericSession.RedisStore({ url: 'redis://127.0.0.1:6379', prefix: 'app:', commandTimeout: 500 })
 const redisCluster = new genericSession.RedisStore({ cluster: ['redis://10.0.0.1:7000'], maxPending: 100, connectTimeout: 300 })
 genericSession.RedisStore('redis://127.0.0.1:6379').close((err) => { void err })
+const nearCached = genericSession.RedisStore({ url: 'redis://127.0.0.1:6379', nearCache: { max: 1 << 20 } })
+const nearMax: number | false = nearCached.nearCache && nearCached.nearCache.max
+void nearMax
+genericSession.RedisStore({ url: 'redis://127.0.0.1:6379', nearCache: false })
+// @ts-expect-error a Cluster has no near-cache
+genericSession.RedisStore({ cluster: ['redis://10.0.0.1:7000'], nearCache: { max: 1000 } })
+// @ts-expect-error nearCache.max is a number of bytes
+genericSession.RedisStore({ url: 'redis://a', nearCache: { max: '64mb' } })
 const overTls = genericSession.RedisStore({ url: 'rediss://redis.example:6380', tls: { ca: Buffer.from(''), cert: '', key: [''], rejectUnauthorized: true } })
 void overTls
 const withSentinel = genericSession.RedisStore({ sentinel: { name: 'mymaster', nodes: ['redis://10.0.0.1:26379'], password: 'p', db: 1 }, tls: { rejectUnauthorized: false } })

@@ -575,7 +575,7 @@ fn a_caught_panic_fails_every_later_call() {
   assert_eq!(e.get("s", "k", HOUR, T0).unwrap_err(), err);
   assert!(e.commit().is_err());
   // Nothing is answered from the cache either: reads go to the engine, which answers the error.
-  assert_eq!(e.cache().peek_all("s", HOUR, T0), crate::level::cache::Peek::Miss);
+  assert_eq!(e.cache().peek_all("s", HOUR, T0), crate::session_cache::Peek::Miss);
   drop(e);
   fs::remove_dir_all(dir).unwrap();
 }
@@ -587,7 +587,7 @@ fn a_caught_panic_fails_every_later_call() {
 /// engine after each call.
 #[test]
 fn the_session_cache_answers_what_the_engine_does() {
-  use crate::level::cache::Peek;
+  use crate::session_cache::Peek;
   use rand::{rngs::StdRng, Rng, SeedableRng};
   let (mut cached, cached_dir) = engine("cache-on", Options { cache_bytes: 4 << 10, ..Options::default() });
   let (mut plain, plain_dir) = engine("cache-off", Options { cache_bytes: 0, ..Options::default() });

@@ -1,5 +1,5 @@
-//! Session ids as 128-bit hashes, the keys of the LevelStore's in-memory maps (the expiry index
-//! and the session cache): a hash, not the id, so an entry costs 16 bytes of key and a lookup never
+//! Session ids as 128-bit hashes, the keys of the in-memory maps (LevelStore's expiry index,
+//! the session cache): a hash, not the id, so an entry costs 16 bytes of key and a lookup never
 //! reads the id. Two ids of one store collide with a probability of about n²/2¹²⁹ (1.5e-25 at 10M
 //! sessions), far below that of an undetected disk error. Seeded per map: ids can come from
 //! cookies, and nobody outside should be able to aim ids at one slot of a table.

@@ -1,21 +1,23 @@
-//! The LevelStore's session cache: recently used sessions in memory, bounded in bytes, that the
-//! owner thread keeps coherent with the database and that any thread may read.
+//! Recently used sessions in memory, bounded in bytes, that one thread keeps coherent with a store
+//! and that any thread may read: LevelStore's session cache and RedisStore's near-cache.
 //!
-//! Why: at a million sessions a read from the engine costs several times what it costs at a
-//! thousand (its tables no longer fit the CPU caches), and a read that crosses to the owner thread
-//! and back costs more than the read itself. A cached read costs a hash lookup, and the JavaScript
-//! thread makes it itself (`peek`), without a thread hand-off. Nothing here touches a file.
+//! Why: a read that crosses to the store's thread and back costs more than the read itself (and
+//! for LevelStore at a million sessions, the engine's read costs several times what it costs at a
+//! thousand; for RedisStore, a network round trip). A cached read costs a hash lookup, and the
+//! JavaScript thread makes it itself (`peek`), without a thread hand-off. Nothing here touches a
+//! file or a socket.
 //!
-//! Coherence: only the owner thread changes the cache, and it changes it in the same step that
-//! changes the database ([`super::engine`] applies a batch's changes right after the batch is in the
-//! journal), so what the cache holds is what the database holds. A reader on another thread can
-//! still see a write the owner thread has applied but not yet acknowledged; so JavaScript peeks
-//! only at sessions with no call of its own in flight (lib/stores/ticketed.js), and a call in flight
-//! is the only way a session changes, but for expiry, which the cache's own check covers.
+//! Coherence is the store's: LevelStore's owner thread changes the cache in the same step that
+//! changes the database (src/level/engine.rs); RedisStore's runtime changes it as replies come,
+//! and drops what Redis says another client changed (src/redis/near_cache.rs). A reader on another
+//! thread can still see a write applied but not yet acknowledged; so JavaScript peeks only at
+//! sessions with no call of its own in flight (lib/stores/ticketed.js).
 //!
 //! An entry may hold only some of a session's keys (those read or written since it was cached):
-//! a key it does not know is then a miss, not an absence. An entry made when the session was
-//! created, or filled by a `getAll`, is complete: every key the session has is in it.
+//! a key it does not know is then a miss, not an absence. An entry filled by a `getAll` (or made
+//! when LevelStore created the session) is complete: every key the session has is in it. Its
+//! expiry is the one the store holds (LevelStore's record; for Redis, the PEXPIRE this process
+//! last sent, measured from when it was sent, so never later than Redis's own).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
-use super::id_hash::{BuildPassThrough, IdHash, IdHasher};
+use crate::id_hash::{BuildPassThrough, IdHash, IdHasher};
 
 use crate::json_text;
 
@@ -116,7 +118,7 @@ impl<'a> Iterator for Entries<'a> {
   }
 }
 
-// Sessions are keyed by the hash of their id ([`super::id_hash`]), so a lookup never reads the id.
+// Sessions are keyed by the hash of their id ([`crate::id_hash`]), so a lookup never reads the id.
 
 /// Bytes a cached session is charged beyond its packed size: the table's slot and the allocation's
 /// own header.
@@ -147,6 +149,11 @@ pub enum Peek {
 /// `expire_ms / slack_divisor` of the one the read would set.
 pub fn expiry_is_fresh(current: u64, expire_ms: u64, now_ms: u64, slack_divisor: u64) -> bool {
   (now_ms + expire_ms).abs_diff(current) <= expire_ms / slack_divisor
+}
+
+/// Milliseconds since the Unix epoch: the clock expiries are kept in.
+pub fn now_ms() -> u64 {
+  std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// The average session is guessed at this many bytes to size the cache's table up front.
@@ -247,9 +254,9 @@ impl SessionCache {
   }
 
   /// The whole session, read from the engine: cached complete.
-  pub(crate) fn read_all(&self, id: &str, expires: u64, records: &[(Vec<u8>, Vec<u8>)]) {
+  pub(crate) fn read_all<'a>(&self, id: &str, expires: u64, records: impl Iterator<Item = (&'a [u8], &'a [u8])>) {
     let Some(entries) = &self.entries else { return };
-    let mut keys: Vec<(&[u8], Option<&[u8]>)> = records.iter().map(|(k, v)| (&k[..], Some(&v[..]))).collect();
+    let mut keys: Vec<(&[u8], Option<&[u8]>)> = records.map(|(k, v)| (k, Some(v))).collect();
     keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
     entries.insert(self.id_hash(id), pack(expires, true, keys.into_iter()));
   }
@@ -257,6 +264,11 @@ impl SessionCache {
   /// The session's expiry is now `expires`.
   pub(crate) fn expiry(&self, id: &str, expires: u64) {
     self.update(id, |packed| with_expiry(packed, expires));
+  }
+
+  /// Whether the session is cached (even if expired).
+  pub(crate) fn contains(&self, id: &str) -> bool {
+    self.entries.as_ref().is_some_and(|entries| entries.contains_key(&self.id_hash(id)))
   }
 
   /// The session is gone (deleted, revoked or expired).
@@ -277,6 +289,13 @@ impl SessionCache {
   /// The engine has stopped: every later read goes to the owner thread (which answers the error).
   pub(crate) fn stop(&self) {
     self.open.store(false, Ordering::Release);
+    if let Some(entries) = &self.entries {
+      entries.clear();
+    }
+  }
+
+  /// Forgets every session, staying open (RedisStore, when it may have missed what others changed).
+  pub(crate) fn clear(&self) {
     if let Some(entries) = &self.entries {
       entries.clear();
     }

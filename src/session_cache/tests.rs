@@ -67,7 +67,7 @@ fn an_expired_removed_or_stopped_session_misses() {
 #[test]
 fn a_deleted_key_is_known_absent() {
   let c = cache();
-  c.read_all("a", NOW + DAY, &[(b"k".to_vec(), b"1".to_vec()), (b"j".to_vec(), b"2".to_vec())]);
+  c.read_all("a", NOW + DAY, [(&b"k"[..], &b"1"[..]), (&b"j"[..], &b"2"[..])].into_iter());
   c.changed("a", "k", None);
   assert_eq!(c.peek("a", "k", DAY, NOW), Peek::Absent);
   assert_eq!(c.peek_all("a", DAY, NOW), Peek::Found(r#"{"j":2}"#.into()));
