@@ -209,3 +209,90 @@ impl NearCache {
     drop(state);
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::redis::watched::Watched;
+  use crate::session_cache::{now_ms, Peek};
+  use std::os::unix::net::UnixStream;
+
+  const HOUR: u64 = 3_600_000;
+
+  fn invalidate(keys: &[&str]) -> PushInfo {
+    let keys = keys.iter().map(|key| Value::BulkString(key.as_bytes().to_vec())).collect();
+    PushInfo { kind: PushKind::Invalidate, data: vec![Value::Array(keys)] }
+  }
+
+  /// A near-cache tracking on connection 1, over one end of a socket pair (the other end is
+  /// "Redis": what it writes is unhandled until read).
+  fn tracking() -> (Arc<NearCache>, UnixStream, Watched<UnixStream>) {
+    let near = NearCache::new(1 << 20, "p:");
+    let (ours, redis) = UnixStream::pair().unwrap();
+    let (watched, watch) = Watched::new(ours);
+    near.tracking(1, watch);
+    (near, redis, watched)
+  }
+
+  fn cache(near: &NearCache, id: &str, value: &str) {
+    let read = near.begin_read(id);
+    near.fill(read, 1, |sessions| sessions.read(id, now_ms() + HOUR, "k", Some(value.as_bytes())));
+  }
+
+  fn peek(near: &NearCache, id: &str) -> Peek {
+    near.settled().map_or(Peek::Miss, |sessions| sessions.peek(id, "k", HOUR, now_ms()))
+  }
+
+  #[test]
+  fn an_invalidation_removes_the_session_it_names_and_no_other() {
+    let (near, _redis, _socket) = tracking();
+    cache(&near, "session:a", "1");
+    cache(&near, "session:b", "2");
+    near.pushed(1, &invalidate(&["p:{session:a}", "other:{session:b}", "p:{session:b"]));
+    assert_eq!(peek(&near, "session:a"), Peek::Miss);
+    assert_eq!(peek(&near, "session:b"), Peek::Found("2".into()), "keys not of this store's shape are ignored");
+  }
+
+  #[test]
+  fn a_read_invalidated_while_out_caches_nothing() {
+    let (near, _redis, _socket) = tracking();
+    let read = near.begin_read("session:a");
+    near.pushed(1, &invalidate(&["p:{session:a}"]));
+    near.fill(read, 1, |sessions| sessions.read("session:a", now_ms() + HOUR, "k", Some(b"old")));
+    assert_eq!(peek(&near, "session:a"), Peek::Miss);
+    cache(&near, "session:a", "new");
+    assert_eq!(peek(&near, "session:a"), Peek::Found("new".into()), "the next read caches again");
+  }
+
+  #[test]
+  fn a_flush_a_lost_connection_or_a_new_one_drops_everything() {
+    let (near, _redis, _socket) = tracking();
+    cache(&near, "session:a", "1");
+    near.pushed(1, &PushInfo { kind: PushKind::Invalidate, data: vec![Value::Nil] });
+    assert_eq!(peek(&near, "session:a"), Peek::Miss, "FLUSHDB");
+    cache(&near, "session:a", "1");
+    near.pushed(1, &PushInfo { kind: PushKind::Disconnection, data: vec![] });
+    assert_eq!(peek(&near, "session:a"), Peek::Miss, "disconnected");
+    cache(&near, "session:a", "1");
+    assert_eq!(near.sessions.len(), 0, "no fills without a tracking connection");
+    let (ours, _redis) = UnixStream::pair().unwrap();
+    let (_socket, watch) = Watched::new(ours);
+    near.tracking(2, watch);
+    let read = near.begin_read("session:a");
+    near.fill(read, 1, |sessions| sessions.read("session:a", now_ms() + HOUR, "k", Some(b"old")));
+    assert_eq!(near.sessions.len(), 0, "a reply from an older connection fills nothing");
+  }
+
+  #[test]
+  fn nothing_is_answered_while_the_socket_holds_unread_bytes() {
+    use std::io::{Read, Write};
+    let (near, mut redis, mut socket) = tracking();
+    cache(&near, "session:a", "1");
+    assert_eq!(peek(&near, "session:a"), Peek::Found("1".into()));
+    redis.write_all(b">2\r\n").unwrap();
+    assert_eq!(peek(&near, "session:a"), Peek::Miss, "a push may be waiting");
+    let mut buf = [0u8; 8];
+    socket.inner_mut().read_exact(&mut buf[..4]).unwrap();
+    assert_eq!(peek(&near, "session:a"), Peek::Found("1".into()));
+  }
+}

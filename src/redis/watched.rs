@@ -64,6 +64,13 @@ impl<S> Watched<S> {
   }
 }
 
+#[cfg(test)]
+impl<S> Watched<S> {
+  pub fn inner_mut(&mut self) -> &mut S {
+    &mut self.inner
+  }
+}
+
 impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
   fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
     self.watch.handling.store(true, Ordering::SeqCst);
