@@ -3,8 +3,8 @@
 //!
 //! Layout: one hash per session (src/redis/keys.rs), one field per session key, each value the
 //! key's JSON text. Every operation that refreshes the idle expiry sends PEXPIRE in the same round
-//! trip: reads pipeline it after HMGET/HGETALL; writes send it with the write in one MULTI/EXEC, so
-//! a hash never exists without its expiry. `revoke` leaves a tombstone (see [`REVOKED`]).
+//! trip: reads pipeline it before HMGET/HGETALL; writes send it with the write in one MULTI/EXEC,
+//! so a hash never exists without its expiry. `revoke` leaves a tombstone (see [`REVOKED`]).
 //!
 //! With the near-cache (src/redis/near_cache.rs, on by default but for a Cluster) a read of a
 //! session this process has cached never gets here: the JavaScript thread answers it. What gets
@@ -191,11 +191,7 @@ impl Engine {
         pipe.cmd("HMGET").arg(&hash).arg(REVOKED).arg(&key);
         let (((revoked, value),), connection): ((Pair,), u64) = link.query(&pipe).await?;
         if let (Some(near), Some(read), None) = (near, read, &revoked) {
-          near.fill(read, connection, |sessions| {
-            sessions.read(&id, expires, &key, value.as_deref());
-            // A session already cached keeps its entry's expiry in `read`: this one is newer.
-            sessions.expiry(&id, expires);
-          });
+          near.fill(read, connection, |sessions| sessions.read(&id, expires, &key, value.as_deref()));
         }
         Ok(Outcome::Value(if revoked.is_some() { None } else { value }))
       }
@@ -220,14 +216,20 @@ impl Engine {
       Op::Set { id, key, json, expire_ms } => {
         let mut pipe = redis::pipe();
         pipe.cmd("HSET").arg(session_key(&self.prefix, &id)).arg(&key).arg(&json).ignore();
-        self.change(link, pipe, &id, expire_ms, |sessions| sessions.changed(&id, &key, Some(json.as_bytes()))).await
+        let value = Some(json.as_bytes());
+        self
+          .change(link, pipe, &id, expire_ms, |sessions, expires| sessions.changed_until(&id, &key, value, expires))
+          .await
       }
       Op::Del { id, key, expire_ms } => {
         let mut pipe = redis::pipe();
         pipe.cmd("HDEL").arg(session_key(&self.prefix, &id)).arg(&key).ignore();
-        self.change(link, pipe, &id, expire_ms, |sessions| sessions.changed(&id, &key, None)).await
+        self
+          .change(link, pipe, &id, expire_ms, |sessions, expires| sessions.changed_until(&id, &key, None, expires))
+          .await
       }
       Op::DelAll { id } => {
+        // Never marked done: its entry goes when this ends, however it ends.
         let _gone = near.map(|near| near.begin_change(&id));
         let mut pipe = redis::pipe();
         pipe.cmd("DEL").arg(session_key(&self.prefix, &id)).ignore();
@@ -235,41 +237,45 @@ impl Engine {
         Ok(Outcome::Done)
       }
       Op::Revoke { id } => {
+        // As for DelAll: the entry goes when this ends.
         let _gone = near.map(|near| near.begin_change(&id));
         let hash = session_key(&self.prefix, &id);
         link.invoke::<i64>(self.scripts.revoke.key(&hash).arg(TOMBSTONE_MS).arg(REVOKED)).await?;
         Ok(Outcome::Done)
       }
-      Op::Extend { id, expire_ms } => self.change(link, redis::pipe(), &id, expire_ms, |_| {}).await,
+      Op::Extend { id, expire_ms } => {
+        self.change(link, redis::pipe(), &id, expire_ms, |sessions, expires| sessions.expiry(&id, expires)).await
+      }
     }
   }
 
   /// Sends `pipe` (a change of session `id`, or nothing) with the PEXPIRE that refreshes its
-  /// expiry, in one MULTI so that a hash never exists without its expiry; `apply` then mirrors the
-  /// change in the near-cache's entry, if the session is cached.
+  /// expiry, in one MULTI so that a hash never exists without its expiry (a lone PEXPIRE needs
+  /// none); `apply(sessions, expires)` then mirrors the change in the near-cache's entry, if the
+  /// session is cached.
   async fn change(
     &self,
     link: &mut Link,
     mut pipe: redis::Pipeline,
     id: &str,
     expire_ms: u64,
-    apply: impl FnOnce(&SessionCache),
+    apply: impl FnOnce(&SessionCache, u64),
   ) -> RedisResult<Outcome> {
     let hash = session_key(&self.prefix, id);
     let change = self.near.as_deref().map(|near| near.begin_change(id));
     let tracked = change.as_ref().is_some_and(|change| change.tracked());
     let expires = now_ms() + expire_ms;
+    if tracked || !pipe.is_empty() {
+      pipe.atomic();
+    }
     pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
     if tracked {
       // The change ended the key's tracking; this read renews it.
       pipe.cmd("PTTL").arg(&hash).ignore();
     }
-    let ((), connection) = link.query(pipe.atomic()).await?;
+    let ((), connection) = link.query(&pipe).await?;
     if let Some(change) = change {
-      change.done(connection, |sessions| {
-        apply(sessions);
-        sessions.expiry(id, expires);
-      });
+      change.done(connection, |sessions| apply(sessions, expires));
     }
     Ok(Outcome::Done)
   }

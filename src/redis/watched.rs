@@ -120,30 +120,39 @@ pub async fn open(
   {
     use redis::ConnectionAddr;
     let redis = info.redis_settings();
-    let (connection, driver, watch) = match info.addr() {
+    match info.addr() {
       ConnectionAddr::Tcp(host, port) => {
         let stream = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
         stream.set_nodelay(true)?;
-        let (stream, watch) = Watched::new(stream);
-        let (connection, driver) =
-          redis::aio::MultiplexedConnection::new_with_config(redis, stream, settings.clone()).await?;
-        (connection, tokio::spawn(driver), watch)
+        Ok(Some(over(stream, redis, settings).await?))
       }
       ConnectionAddr::Unix(path) => {
-        let (stream, watch) = Watched::new(tokio::net::UnixStream::connect(path).await?);
-        let (connection, driver) =
-          redis::aio::MultiplexedConnection::new_with_config(redis, stream, settings.clone()).await?;
-        (connection, tokio::spawn(driver), watch)
+        Ok(Some(over(tokio::net::UnixStream::connect(path).await?, redis, settings).await?))
       }
-      _ => return Ok(None),
-    };
-    // The driver ends when the connection does; nothing waits for it.
-    drop(driver);
-    Ok(Some((connection, watch)))
+      _ => Ok(None),
+    }
   }
   #[cfg(not(unix))]
   {
     let _ = (info, settings);
     Ok(None)
   }
+}
+
+/// A connection over `stream`, watched, its driver running on the runtime (it ends when the
+/// connection does; nothing waits for it).
+#[cfg(unix)]
+async fn over<S>(
+  stream: S,
+  redis: &redis::RedisConnectionInfo,
+  settings: &redis::AsyncConnectionConfig,
+) -> redis::RedisResult<(redis::aio::MultiplexedConnection, Arc<Watch>)>
+where
+  S: AsyncRead + AsyncWrite + std::os::fd::AsRawFd + Unpin + Send + 'static,
+{
+  let (stream, watch) = Watched::new(stream);
+  let (connection, driver) =
+    redis::aio::MultiplexedConnection::new_with_config(redis, stream, settings.clone()).await?;
+  tokio::spawn(driver);
+  Ok((connection, watch))
 }

@@ -60,11 +60,12 @@ fn pack<'a>(expires: u64, complete: bool, keys: impl Iterator<Item = (&'a [u8], 
   out.into()
 }
 
-/// `packed` with `key` holding `value` (`None`: known absent), in its place in the order.
-fn with_key(packed: &[u8], key: &[u8], value: Option<&[u8]>) -> Packed {
+/// `packed` with `key` holding `value` (`None`: known absent), in its place in the order, and
+/// expiring at `expires`.
+fn with_key(packed: &[u8], key: &[u8], value: Option<&[u8]>, expires: u64) -> Packed {
   let before = Entries::of(packed).take_while(move |(k, _)| *k < key);
   let after = Entries::of(packed).skip_while(move |(k, _)| *k <= key);
-  pack(expires_of(packed), packed[8] == 1, before.chain(std::iter::once((key, value))).chain(after))
+  pack(expires, packed[8] == 1, before.chain(std::iter::once((key, value))).chain(after))
 }
 
 /// `packed` with another expiry.
@@ -238,16 +239,21 @@ impl SessionCache {
 
   /// `key` now holds `value` (`None`: deleted) in a cached session; an uncached one stays so.
   pub(crate) fn changed(&self, id: &str, key: &str, value: Option<&[u8]>) {
-    self.update(id, |packed| with_key(packed, key.as_bytes(), value));
+    self.update(id, |packed| with_key(packed, key.as_bytes(), value, expires_of(packed)));
   }
 
-  /// `key`'s stored value, read from the engine (`None`: absent): remembered, caching the session
-  /// if it was not.
+  /// `changed`, the session now expiring at `expires` (one new entry for both).
+  pub(crate) fn changed_until(&self, id: &str, key: &str, value: Option<&[u8]>, expires: u64) {
+    self.update(id, |packed| with_key(packed, key.as_bytes(), value, expires));
+  }
+
+  /// `key`'s stored value, read from the store (`None`: absent) when the session expires at
+  /// `expires`: remembered, caching the session if it was not.
   pub(crate) fn read(&self, id: &str, expires: u64, key: &str, value: Option<&[u8]>) {
     let Some(entries) = &self.entries else { return };
     let hash = self.id_hash(id);
     let session = match entries.peek(&hash) {
-      Some(cached) => with_key(&cached, key.as_bytes(), value),
+      Some(cached) => with_key(&cached, key.as_bytes(), value, expires),
       None => pack(expires, false, std::iter::once((key.as_bytes(), value))),
     };
     entries.insert(hash, session);
