@@ -71,7 +71,9 @@ impl JsRedisStore {
   /// here. Throws only for settings the redis crate cannot read.
   #[napi(constructor)]
   pub fn new(options: RedisCoreOptions, deliver: Function<String, ()>) -> Result<Self> {
-    let runtime = RuntimeThread::start("generic-session-redis")
+    // Half the shortest deadline the store sets, but no busier than 20 times a second.
+    let tick = Duration::from_millis((options.command_timeout_ms.min(options.connect_timeout_ms) / 2).max(50).into());
+    let runtime = RuntimeThread::start("generic-session-redis", tick)
       .map_err(|err| Error::new(Status::GenericFailure, err.to_string()))?;
     let target = Target {
       urls: options.urls,

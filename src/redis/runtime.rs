@@ -5,6 +5,13 @@
 //! a task woken by the running one next (its LIFO slot), so the Redis connection's writer ran
 //! after every operation and each command went out in a write of its own. Here the operations
 //! started together all queue their commands first, and one write sends them.
+//!
+//! The runtime also keeps one timer armed at all times (see [`RuntimeThread::start`]): every
+//! operation has a deadline, and tokio wakes its own driver (a write to an eventfd, and a spurious
+//! turn of the loop) whenever a timer is set while no timer was armed when the driver last went to
+//! sleep. Under a closed loop of requests that was every deadline of a batch that found the runtime
+//! idle, two per request (ours and the redis crate's response timeout): about 2 µs of the
+//! Redis thread per request.
 
 use std::io;
 use std::sync::Arc;
@@ -21,8 +28,16 @@ pub struct RuntimeThread {
 }
 
 impl RuntimeThread {
-  pub fn start(name: &str) -> io::Result<Self> {
+  /// Starts the runtime on a thread called `name`. `tick` should be shorter than the deadlines
+  /// its tasks set: a timer of that period stays armed, so setting a later one never wakes the
+  /// driver (only a cost: any period is correct).
+  pub fn start(name: &str, tick: Duration) -> io::Result<Self> {
     let runtime = Arc::new(tokio::runtime::Builder::new_current_thread().enable_all().build()?);
+    runtime.spawn(async move {
+      loop {
+        tokio::time::sleep(tick).await;
+      }
+    });
     let (stop, stopped) = oneshot::channel::<()>();
     let driving = runtime.clone();
     // Ends when told to, or when the sender is dropped with this struct (a store collected
@@ -55,7 +70,7 @@ mod tests {
 
   #[test]
   fn runs_what_is_spawned_from_outside_and_stops() {
-    let runtime = RuntimeThread::start("test-runtime").unwrap();
+    let runtime = RuntimeThread::start("test-runtime", Duration::from_millis(50)).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     runtime.handle().spawn(async move {
       tokio::time::sleep(Duration::from_millis(5)).await;
@@ -67,7 +82,7 @@ mod tests {
 
   #[test]
   fn stop_drops_tasks_that_never_end() {
-    let runtime = RuntimeThread::start("test-runtime").unwrap();
+    let runtime = RuntimeThread::start("test-runtime", Duration::from_millis(50)).unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     runtime.handle().spawn(async move {
       let _keep = tx;
