@@ -4,15 +4,12 @@
 // With a callback a method returns nothing; without one it returns a Promise of the result.
 
 const { noop } = require('./stores/common')
+const { CREATED, storeKey, applicationData, hasApplicationData } = require('./session-keys')
 
 // Strict sessions and sessions with a maxLifetime: the carried token is checked against the
 // store before the first store step.
 const READY = 0
 const UNCHECKED = 1
-
-// The session's creation time (ms since the epoch), kept in the session itself when maxLifetime is
-// set, so that every store keeps it and regenerate carries it over. Never shown by getAll.
-const CREATED = '\u0000created'
 
 class Session {
   #store
@@ -65,7 +62,7 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null, undefined)
-      this.#store.get(this.id, key, this.#storeExpireMs(), done.callback)
+      this.#store.get(this.id, storeKey(key), this.#storeExpireMs(), done.callback)
     })
     return done.promise
   }
@@ -74,7 +71,7 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null, {})
-      this.#store.getAll(this.id, this.#storeExpireMs(), this.#maxLifetimeMs === null ? done.callback : withoutCreated(done.callback))
+      this.#store.getAll(this.id, this.#storeExpireMs(), (err, data) => done.callback(err, err ? undefined : applicationData(data)))
     })
     return done.promise
   }
@@ -91,7 +88,7 @@ class Session {
     this.#whenReady(done.callback, () => {
       const unsaved = this.#saveCookie()
       if (unsaved) return process.nextTick(done.callback, unsaved)
-      if (!this.#createdUnsaved) return this.#store.set(this.id, key, value, this.#storeExpireMs(), done.callback)
+      if (!this.#createdUnsaved) return this.#store.set(this.id, storeKey(key), value, this.#storeExpireMs(), done.callback)
       // The session's first write also records when it was created (maxLifetime).
       this.#createdUnsaved = false
       this.#store.set(this.id, CREATED, this.#createdMs, this.#storeExpireMs(), (err) => {
@@ -99,7 +96,7 @@ class Session {
           this.#createdUnsaved = true
           return done.callback(err)
         }
-        this.#store.set(this.id, key, value, this.#storeExpireMs(), done.callback)
+        this.#store.set(this.id, storeKey(key), value, this.#storeExpireMs(), done.callback)
       })
     })
     return done.promise
@@ -112,7 +109,7 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null)
-      this.#store.del(this.id, key, this.#storeExpireMs(), done.callback)
+      this.#store.del(this.id, storeKey(key), this.#storeExpireMs(), done.callback)
     })
     return done.promise
   }
@@ -162,28 +159,35 @@ class Session {
     return done.promise
   }
 
-  // Copies the data to `token`'s id, empties the old id, then writes the new cookie.
+  // Moves the data to `token`'s id and revokes the old id, then writes the new cookie. This
+  // package's stores (and custom stores with a `move`) do it in one step, so a destroy() racing it
+  // on the old token ends the session whichever comes first: the move finds a tombstone and moves
+  // nothing, or the destroy finds the tombstone the move left, which names the new id, and
+  // revokes that too. Other custom stores get the old three steps (getAll, copy, revoke), where a
+  // destroy() between the read and the copy leaves the data alive under the new token.
   #moveTo (token, callback) {
     const oldId = this.id
+    const newId = this.#idPrefix + token
+    const moved = (err) => {
+      if (err) return callback(err)
+      if (this.response.headersSent) {
+        return callback(new Error('session.regenerate: the response headers were sent meanwhile, so the new cookie could not go out'))
+      }
+      try {
+        this.#cookie.write(this.request, this.response, token, Date.now())
+      } catch (err) {
+        return callback(err)
+      }
+      this.token = token
+      this.id = newId
+      callback(null)
+    }
+    if (typeof this.#store.move === 'function') return this.#store.move(oldId, newId, this.#storeExpireMs(), moved)
     this.#store.getAll(oldId, this.#storeExpireMs(), (err, data) => {
       if (err) return callback(err)
-      const newId = this.#idPrefix + token
       copyAll(this.#store, newId, data || {}, this.#storeExpireMs(), (err) => {
         if (err) return callback(err)
-        revoke(this.#store, oldId, (err) => {
-          if (err) return callback(err)
-          if (this.response.headersSent) {
-            return callback(new Error('session.regenerate: the response headers were sent meanwhile, so the new cookie could not go out'))
-          }
-          try {
-            this.#cookie.write(this.request, this.response, token, Date.now())
-          } catch (err) {
-            return callback(err)
-          }
-          this.token = token
-          this.id = newId
-          callback(null)
-        })
+        revoke(this.#store, oldId, moved)
       })
     })
   }
@@ -216,7 +220,7 @@ class Session {
 
   #judge (data, nowMs) {
     const created = data[CREATED]
-    const known = Object.keys(data).some((key) => key !== CREATED)
+    const known = hasApplicationData(data)
     if (this.#maxLifetimeMs !== null && typeof created === 'number' && created + this.#maxLifetimeMs <= nowMs) {
       revoke(this.#store, this.id, noop) // past its absolute lifetime: gone for good
       return this.#replaceToken(nowMs)
@@ -300,14 +304,6 @@ class Session {
 function revoke (store, id, callback) {
   if (typeof store.revoke === 'function') store.revoke(id, callback)
   else store.delAll(id, callback)
-}
-
-// getAll's callback without the session's creation record.
-function withoutCreated (callback) {
-  return (err, data) => {
-    if (data && Object.prototype.hasOwnProperty.call(data, CREATED)) delete data[CREATED]
-    callback(err, data)
-  }
 }
 
 // Sets every key of `data` under `id`, at once; calls back once, with the first error if any.

@@ -36,6 +36,11 @@ function checkStore (store) {
 class GuardedStore {
   constructor (store) {
     this.store = store
+    // The optional move (regenerate's one step); Session falls back to getAll, copy and revoke
+    // for a store without it, so this one is there only when the store's is.
+    if (typeof store.move === 'function') {
+      this.move = (fromId, toId, expire, callback) => guarded(callback, false, (done) => store.move(fromId, toId, expire, done))
+    }
   }
 
   get (id, key, expire, callback) {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use lru::LruCache;
 
 use crate::json_text;
+use crate::operation::MAX_MOVES_FOLLOWED;
 
 /// Limits of a [`MemoryStore`].
 #[derive(Clone, Copy, Debug)]
@@ -22,8 +23,8 @@ pub struct Limits {
 /// Sessions by id, least recently used first out.
 pub struct MemoryStore {
   sessions: LruCache<String, Session>,
-  /// Revoked ids (see [`MemoryStore::revoke`]) and when; the oldest go first past the bound.
-  tombstones: LruCache<String, Instant>,
+  /// Revoked ids (see [`MemoryStore::revoke`]); the oldest go first past the bound.
+  tombstones: LruCache<String, Tombstone>,
   limits: Limits,
   used_bytes: usize,
 }
@@ -31,6 +32,12 @@ pub struct MemoryStore {
 /// At most this many tombstones are kept (about 100 bytes each): a write can only be in flight
 /// for so long, and the newest revocations are the ones it can race.
 const MAX_TOMBSTONES: usize = 100_000;
+
+/// A revoked id: when, and the id its data went to if a move (`regenerate()`) revoked it.
+struct Tombstone {
+  at: Instant,
+  moved_to: Option<String>,
+}
 
 /// One session's records, in insertion order (the order `getAll` gives them back).
 struct Session {
@@ -131,10 +138,36 @@ impl MemoryStore {
   }
 
   /// `revoke` (`session.destroy()`): removes the session and remembers the id for `max_age`, so
-  /// that a write still in flight from another request cannot bring a destroyed session back.
+  /// that a write still in flight from another request cannot bring a destroyed session back. A
+  /// session a move took elsewhere (`regenerate()`) has that one revoked too, down the moves.
   pub fn revoke(&mut self, id: &str, now: Instant) {
-    self.del_all(id);
-    self.tombstones.put(id.to_owned(), now);
+    let mut next = Some(id.to_owned());
+    for _ in 0..=MAX_MOVES_FOLLOWED {
+      let Some(id) = next.take() else { break };
+      if self.is_revoked(&id, now) {
+        next = self.tombstones.peek(&id).and_then(|tombstone| tombstone.moved_to.clone());
+        continue;
+      }
+      self.del_all(&id);
+      self.bury(id, Tombstone { at: now, moved_to: None });
+    }
+  }
+
+  /// `regenerate()`'s step: the session's records go to `to` (a new id: whatever was there goes),
+  /// and `id` is revoked with a tombstone naming `to`. A revoked or absent session moves nothing.
+  pub fn move_to(&mut self, id: &str, to: &str, now: Instant) {
+    if id == to || self.is_revoked(id, now) || self.live(id, now).is_none() {
+      return;
+    }
+    let session = self.sessions.pop(id).expect("just found live");
+    self.del_all(to);
+    self.tombstones.pop(to);
+    self.sessions.put(to.to_owned(), session);
+    self.bury(id.to_owned(), Tombstone { at: now, moved_to: Some(to.to_owned()) });
+  }
+
+  fn bury(&mut self, id: String, tombstone: Tombstone) {
+    self.tombstones.put(id, tombstone);
     if self.tombstones.len() > MAX_TOMBSTONES {
       self.tombstones.pop_lru();
     }
@@ -145,7 +178,7 @@ impl MemoryStore {
       return false;
     }
     match self.tombstones.peek(id) {
-      Some(&at) if now.saturating_duration_since(at) <= self.limits.max_age => true,
+      Some(tombstone) if now.saturating_duration_since(tombstone.at) <= self.limits.max_age => true,
       Some(_) => {
         self.tombstones.pop(id);
         false
@@ -329,6 +362,23 @@ mod tests {
     let later = now + Duration::from_millis(60_001);
     s.set("id", "new", "3".into(), later);
     assert_eq!(s.get("id", "new", later), Some("3"));
+  }
+
+  #[test]
+  fn a_move_takes_the_data_and_a_later_revoke_follows_it() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("a", "k", "1".into(), now);
+    s.move_to("a", "b", now);
+    assert_eq!(s.get_all("a", now), "{}");
+    assert_eq!(s.get_all("b", now), r#"{"k":1}"#);
+    s.set("a", "late", "2".into(), now);
+    assert_eq!(s.get_all("a", now), "{}", "the old id is revoked");
+    s.revoke("a", now);
+    assert_eq!(s.get_all("b", now), "{}");
+    s.move_to("b", "c", now);
+    assert_eq!(s.get_all("c", now), "{}", "a revoked session moves nothing");
+    assert_eq!(s.used_bytes(), 0);
   }
 
   #[test]

@@ -43,14 +43,27 @@ pub enum Op {
     id: String,
     expire_ms: u64,
   },
+  /// `regenerate()`'s one step: the session's data goes to `to` (a new id) with a fresh expiry,
+  /// and `id` is revoked, its tombstone naming `to`, so that a revoke of `id` that comes later
+  /// (a `destroy()` racing the regenerate) revokes `to` as well. A revoked or absent session moves
+  /// nothing.
+  Move {
+    id: String,
+    to: String,
+    expire_ms: u64,
+  },
 }
+
+/// At most this many moves are followed from a revoked session to the one its data went to (each
+/// `regenerate()` of a session adds one): past that, a revoke stops following.
+pub const MAX_MOVES_FOLLOWED: usize = 16;
 
 impl Op {
   /// The session the call is about.
   pub fn id(&self) -> &str {
     match self {
       Op::Get { id, .. } | Op::GetAll { id, .. } | Op::Set { id, .. } | Op::Del { id, .. } => id,
-      Op::DelAll { id } | Op::Revoke { id } | Op::Extend { id, .. } => id,
+      Op::DelAll { id } | Op::Revoke { id } | Op::Extend { id, .. } | Op::Move { id, .. } => id,
     }
   }
 }
@@ -70,6 +83,7 @@ mod tests {
       Op::DelAll { id: id() },
       Op::Revoke { id: id() },
       Op::Extend { id: id(), expire_ms: 1 },
+      Op::Move { id: id(), to: "s2".into(), expire_ms: 1 },
     ];
     assert!(calls.iter().all(|op| op.id() == "s1"));
   }

@@ -9,6 +9,7 @@
 const { MemoryStoreCore } = require('../native')
 const { kKeepsContract } = require('../store-contract')
 const { DEFAULT_EXPIRE_MS, noop, setAsJson } = require('./common')
+const { storedText, userKeys } = require('./texts')
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024 // a truck-load, as the original
 const DEFAULT_MAX_AGE_MS = DEFAULT_EXPIRE_MS
@@ -23,36 +24,45 @@ function MemoryStore (options) {
 MemoryStore.prototype[kKeepsContract] = true
 
 // The `expire` argument is ignored: idle expiry is options.cache.maxAge (as in the original).
+// Ids and keys reach the core as stored text (./texts.js); a bad one fails through the callback.
 MemoryStore.prototype.get = function get (id, key, expire, callback) {
   answer(callback, () => {
-    const json = this._core.get(id, String(key))
+    const json = this._core.get(storedText(id, 'id'), storedText(key, 'key'))
     return json == null ? undefined : JSON.parse(json)
   }, true)
 }
 
 MemoryStore.prototype.getAll = function getAll (id, expire, callback) {
-  answer(callback, () => JSON.parse(this._core.getAll(id)), true)
+  answer(callback, () => userKeys(JSON.parse(this._core.getAll(storedText(id, 'id')))), true)
 }
 
 MemoryStore.prototype.set = function set (id, key, value, expire, callback = noop) {
-  setAsJson(this, id, key, value, expire, callback, (json) => answer(callback, () => { this._core.set(id, String(key), json) }))
+  setAsJson(this, id, key, value, expire, callback, (json) => answer(callback, () => {
+    this._core.set(storedText(id, 'id'), storedText(key, 'key'), json)
+  }))
 }
 
 MemoryStore.prototype.del = function del (id, key, expire, callback = noop) {
-  answer(callback, () => { this._core.del(id, String(key)) })
+  answer(callback, () => { this._core.del(storedText(id, 'id'), storedText(key, 'key')) })
 }
 
 MemoryStore.prototype.delAll = function delAll (id, callback = noop) {
-  answer(callback, () => { this._core.delAll(id) })
+  answer(callback, () => { this._core.delAll(storedText(id, 'id')) })
 }
 
 // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
 MemoryStore.prototype.revoke = function revoke (id, callback = noop) {
-  answer(callback, () => { this._core.revoke(id) })
+  answer(callback, () => { this._core.revoke(storedText(id, 'id')) })
 }
 
 MemoryStore.prototype.extend = function extend (id, expire, callback = noop) {
-  answer(callback, () => { this._core.extend(id) })
+  answer(callback, () => { this._core.extend(storedText(id, 'id')) })
+}
+
+// Moves the session's data to `toId` (a new id) and revokes `id`, in one step (regenerate); a
+// later revoke of `id` revokes `toId` too.
+MemoryStore.prototype.move = function move (id, toId, expire, callback = noop) {
+  answer(callback, () => { this._core.move(storedText(id, 'id'), storedText(toId, 'id')) })
 }
 
 // Runs one synchronous native call and defers its answer: `callback(null)` (with the result for

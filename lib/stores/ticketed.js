@@ -3,7 +3,7 @@
 // The off-thread stores (LevelStore, RedisStore): their operations finish on another thread. Each
 // call goes to the native side with a ticket, its callback waits here, and the native side answers
 // in batches, one JSON text per batch (src/completion.rs), matched to callbacks by ticket. Values
-// cross as JSON text both ways.
+// cross as JSON text both ways; ids and keys as stored text (./texts.js), which is lossless.
 //
 // The contract a new store of this kind fills:
 //
@@ -21,6 +21,7 @@
 //                  another read of the same session
 // - Rust (src/binding/): a #[napi] class with
 //     submit(ticket, call, id, key, json, expireMs) -> bool   `call` a StoreCall; false once closed
+//                                                              (Move: `key` holds the target id)
 //     close(ticket) -> bool                                    answers `ticket` once closed
 //     flush()                                                  only with startEachTurn
 //     peek(id, key, expireMs) -> string | boolean              only with peeks
@@ -30,8 +31,11 @@
 
 const { StoreCall } = require('../native')
 const { noop, expireMs, setAsJson, closedError } = require('./common')
+const { storedText, userKeys } = require('./texts')
 
 const MAX_TICKET = 0xffffffff
+// The calls that take a key (or, for Move, the target id).
+const KEYED = new Set([StoreCall.Get, StoreCall.Set, StoreCall.Del, StoreCall.Move])
 
 class TicketedStore {
   #name
@@ -55,13 +59,13 @@ class TicketedStore {
   }
 
   get (id, key, expire, callback) {
-    if (this.#peek(callback, id, key, expire)) return
+    if (key !== undefined && this.#peek(callback, id, key, expire)) return
     this.#submit(callback, StoreCall.Get, id, key, undefined, expire)
   }
 
   getAll (id, expire, callback) {
     if (this.#peek(callback, id, undefined, expire)) return
-    this.#submit(callback, StoreCall.GetAll, id, undefined, undefined, expire)
+    this.#submit((err, data) => callback(err, err ? undefined : userKeys(data)), StoreCall.GetAll, id, undefined, undefined, expire)
   }
 
   set (id, key, value, expire, callback = noop) {
@@ -86,6 +90,13 @@ class TicketedStore {
     this.#submit(callback, StoreCall.Extend, id, undefined, undefined, expire)
   }
 
+  // Moves the session's data to `toId` (a new, unused id) and revokes `id`, in one step
+  // (regenerate). A revoked or absent session moves nothing; a later revoke of `id` revokes
+  // `toId` too. The target id crosses in the key's place.
+  move (id, toId, expire, callback = noop) {
+    this.#submit(callback, StoreCall.Move, id, toId, undefined, expire, 'id')
+  }
+
   // Closes the native side once every call made before has been applied, and calls back. Calls
   // after close call back with an error; a second close calls back at once.
   close (callback = noop) {
@@ -101,14 +112,21 @@ class TicketedStore {
     else closeCore()
   }
 
-  // Answers a read from the core's memory when it can (true), never synchronously. Anything
-  // unusual (a closed store, an id that is not a string, a key that is not text) is left to the
-  // submitted call, which reports it.
+  // Answers a read (`key` undefined: getAll) from the core's memory when it can (true), never
+  // synchronously. Anything unusual (a closed store, a bad id or key) is left to the submitted
+  // call, which reports it.
   #peek (callback, id, key, expire) {
     const inFlight = this.#inFlight
-    if (inFlight === null || this.#closed || typeof callback !== 'function' || typeof id !== 'string' || inFlight.has(id)) return false
-    if (key !== undefined && typeof key !== 'string' && typeof key !== 'number') return false
-    const found = this.#core.peek(id, key === undefined ? undefined : String(key), expireMs(expire))
+    if (inFlight === null || this.#closed || typeof callback !== 'function') return false
+    let idText, keyText
+    try {
+      idText = storedText(id, 'id')
+      keyText = key === undefined ? undefined : storedText(key, 'key')
+    } catch (err) {
+      return false
+    }
+    if (inFlight.has(idText)) return false
+    const found = this.#core.peek(idText, keyText, expireMs(expire))
     if (found === false) return false
     let value // true: the key is absent
     if (found !== true) {
@@ -118,20 +136,27 @@ class TicketedStore {
         return false // only stored damage could do this: let the store thread answer
       }
     }
-    process.nextTick(callback, null, value)
+    process.nextTick(callback, null, key === undefined ? userKeys(value) : value)
     return true
   }
 
-  #submit (callback, call, id, key, json, expire) {
-    if (this.#inFlight !== null) callback = this.#counted(id, callback)
+  // `key` is a key, or for a move the target id (`keyIs` 'id'): either is checked and made
+  // stored text here (./texts.js), and a bad one fails through the callback.
+  #submit (callback, call, id, key, json, expire, keyIs = 'key') {
+    let idText, keyText
+    try {
+      idText = storedText(id, 'id')
+      keyText = KEYED.has(call) ? storedText(key, keyIs) : undefined
+    } catch (err) {
+      return process.nextTick(callback, err)
+    }
+    if (this.#inFlight !== null) callback = this.#counted(idText, callback)
     if (this.#closed) return process.nextTick(callback, closedError(this.#name))
     if (this.#tickets.size >= this.#maxPending) {
       return process.nextTick(callback, new Error(
         `${this.#name}: ${this.#maxPending} operations are already waiting (maxPending); is the server slow or down?`))
     }
-    // The key is made a string inside `send`: a key that cannot be (a Symbol, a throwing toString)
-    // fails through the callback, like any other bad argument.
-    const send = (ticket) => this.#core.submit(ticket, call, id, key === undefined ? undefined : String(key), json, expireMs(expire))
+    const send = (ticket) => this.#core.submit(ticket, call, idText, keyText, json, expireMs(expire))
     this.#tickets.issue(callback, send, () => closedError(this.#name))
     // The many requests a busy server reads in one turn then cost one wake of the store's thread.
     if (this.#startEachTurn && !this.#starting) {

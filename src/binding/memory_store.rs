@@ -53,6 +53,12 @@ impl JsMemoryStore {
     self.inner.revoke(&id, Instant::now());
   }
 
+  /// Moves the session's data to `to` and revokes `id` (regenerate).
+  #[napi(js_name = "move")]
+  pub fn move_to(&mut self, id: String, to: String) {
+    self.inner.move_to(&id, &to, Instant::now());
+  }
+
   #[napi]
   pub fn extend(&mut self, id: String) {
     self.inner.extend(&id, Instant::now());

@@ -27,12 +27,18 @@ pub enum StoreCall {
   DelAll,
   Revoke,
   Extend,
+  /// `key` holds the target id.
+  Move,
 }
 
 /// How long a revoked session's tombstone lasts when it had no expiry left, for
 /// LevelStore({ db }), which keeps tombstones in JavaScript.
 #[napi]
 pub const TOMBSTONE_MS: u32 = crate::operation::TOMBSTONE_MS as u32;
+
+/// How many moves a revoke follows (see src/operation.rs), for LevelStore({ db }).
+#[napi]
+pub const MAX_MOVES_FOLLOWED: u32 = crate::operation::MAX_MOVES_FOLLOWED as u32;
 
 /// The operation a `submit` asks for. `key` and `json` are absent for the calls without them; a
 /// call missing one it needs is refused (lib/stores/ticketed.js always passes them).
@@ -50,6 +56,7 @@ fn operation(call: StoreCall, id: String, key: Option<String>, json: Option<Stri
     StoreCall::DelAll => Op::DelAll { id },
     StoreCall::Revoke => Op::Revoke { id },
     StoreCall::Extend => Op::Extend { id, expire_ms },
+    StoreCall::Move => Op::Move { id, to: key()?, expire_ms },
   })
 }
 

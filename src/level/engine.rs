@@ -37,6 +37,7 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, OwnedWriteBatch, PersistM
 use super::keys;
 use crate::id_hash::{BuildPassThrough, IdHash, IdHasher};
 use crate::json_text;
+use crate::operation::MAX_MOVES_FOLLOWED;
 pub use crate::operation::TOMBSTONE_MS;
 use crate::session_cache::{expiry_is_fresh, SessionCache};
 
@@ -194,6 +195,11 @@ impl Batch {
       if revoked { keys::encode_tombstone(expires).to_vec() } else { keys::encode_expiry(expires).to_vec() };
     self.inner.insert(ks, keys::meta(id), value);
     self.meta.push((id.to_owned(), Some(pack(expires, revoked))));
+  }
+  /// The tombstone of a session whose data went to session `to`.
+  pub(crate) fn put_moved(&mut self, ks: &Keyspace, id: &str, until: u64, to: &str) {
+    self.inner.insert(ks, keys::meta(id), keys::encode_moved(until, to));
+    self.meta.push((id.to_owned(), Some(pack(until, true))));
   }
   pub(crate) fn delete_meta(&mut self, ks: &Keyspace, id: &str) {
     self.inner.remove(ks, keys::meta(id));
@@ -493,12 +499,62 @@ impl Engine {
 
   /// Removes the whole session (`session.destroy()`) and leaves a tombstone until it would have
   /// expired (or for [`TOMBSTONE_MS`] if it had no expiry): writes still in flight for it are
-  /// dropped, so a destroyed session stays destroyed.
+  /// dropped, so a destroyed session stays destroyed. A session whose data a move took elsewhere
+  /// (`regenerate()`) has that session revoked too, and so on down the moves.
   pub fn revoke(&mut self, id: &str, now_ms: u64) -> Result<()> {
     self.guarded(|e| {
-      let expires = e.stored_meta(id)?.map(|(at, _)| at);
-      let until = expires.filter(|&at| at > now_ms).unwrap_or(now_ms + TOMBSTONE_MS);
-      e.remove_session(id, expires, None, Some(until))
+      let mut next = Some(id.to_owned());
+      for _ in 0..=MAX_MOVES_FOLLOWED {
+        let Some(id) = next.take() else { break };
+        next = e.revoke_one(&id, now_ms)?;
+      }
+      Ok(())
+    })
+  }
+
+  /// Revokes one session; returns the id its tombstone says its data was moved to, if any. A live
+  /// tombstone is kept as it is.
+  fn revoke_one(&mut self, id: &str, now_ms: u64) -> Result<Option<String>> {
+    let stored = self.stored_meta(id)?;
+    if let Some((until, true)) = stored {
+      if until > now_ms {
+        let meta = self.ks.get(keys::meta(id)).map_err(|e| self.error(e))?;
+        return Ok(meta.as_deref().and_then(keys::moved_to).map(|to| String::from_utf8_lossy(to).into_owned()));
+      }
+    }
+    let expires = stored.map(|(at, _)| at);
+    let until = expires.filter(|&at| at > now_ms).unwrap_or(now_ms + TOMBSTONE_MS);
+    self.remove_session(id, expires, None, Some(until))?;
+    Ok(None)
+  }
+
+  /// `regenerate()`'s step, in one batch: the session's records go to session `to` with a fresh
+  /// expiry, and `id` becomes a tombstone (until it would have expired) that names `to`. A revoked
+  /// or absent session moves nothing. `to` is a new id; anything already stored under it is
+  /// removed first.
+  pub fn move_to(&mut self, id: &str, to: &str, expire_ms: u64, now_ms: u64) -> Result<()> {
+    self.guarded(|e| {
+      if id == to {
+        return Ok(());
+      }
+      let Some(expires) = e.live_expiry(id, now_ms)? else { return Ok(()) };
+      if let Some((at, _)) = e.stored_meta(to)? {
+        e.remove_session(to, Some(at), None, None)?;
+      }
+      let records = e.session_records(id)?;
+      let mut batch = e.batch();
+      let to_expires = now_ms + expire_ms;
+      for (key, value) in &records {
+        batch.put(&e.ks, keys::data_of(to, key), value);
+        batch.delete(&e.ks, keys::data_of(id, key));
+      }
+      batch.put_meta(&e.ks, to, to_expires, false);
+      batch.put(&e.ks, keys::index(to_expires, to), b"");
+      // The tombstone keeps the session's expiry, so its index record stays as it is.
+      batch.put_moved(&e.ks, id, expires, to);
+      e.removed_since_compaction += records.len();
+      e.write(batch)?;
+      Ok(())
     })
   }
 

@@ -3,7 +3,8 @@
 //! - `d` + id length (u32, big-endian) + id + key → the value's JSON text: one record per session
 //!   key, so writes to different keys of one session never touch each other's records. The length
 //!   prefix makes `d` + length + id a prefix that matches exactly one session's records.
-//! - `m` + id → the session's expiry (u64 ms since the epoch, big-endian).
+//! - `m` + id → the session's expiry (u64 ms since the epoch, big-endian); for a revoked session
+//!   (a tombstone) the expiry, `R`, and the id its data was moved to by `regenerate()`, if it was.
 //! - `x` + expiry (u64, big-endian) + id → empty: the expiry index, in time order, so the sweeper
 //!   reads only what has expired and never scans live sessions.
 
@@ -22,8 +23,13 @@ pub fn data_prefix(id: &str) -> Vec<u8> {
 
 /// The data record of `key` in session `id`.
 pub fn data(id: &str, key: &str) -> Vec<u8> {
+  data_of(id, key.as_bytes())
+}
+
+/// The data record of `key` (as a record holds it) in session `id`.
+pub fn data_of(id: &str, key: &[u8]) -> Vec<u8> {
   let mut out = data_prefix(id);
-  out.extend_from_slice(key.as_bytes());
+  out.extend_from_slice(key);
   out
 }
 
@@ -64,12 +70,22 @@ pub fn encode_expiry(expires_ms: u64) -> [u8; 8] {
 }
 
 /// What a meta record says: the expiry, and whether the session was revoked (`revoke`, which
-/// `session.destroy()` and `regenerate()` call): a revoked session's meta record stays until that
-/// expiry as a tombstone, so that a write still in flight cannot bring the session back.
+/// `session.destroy()` calls, or a move, which `regenerate()` makes): a revoked session's meta
+/// record stays until that expiry as a tombstone, so that a write still in flight cannot bring the
+/// session back.
 pub fn decode_meta(value: &[u8]) -> Option<(u64, bool)> {
-  match value.len() {
-    8 => Some((u64::from_be_bytes(value.try_into().ok()?), false)),
-    9 if value[8] == TOMBSTONE => Some((u64::from_be_bytes(value[..8].try_into().ok()?), true)),
+  let expires = u64::from_be_bytes(value.get(..8)?.try_into().ok()?);
+  match value.get(8) {
+    None if value.len() == 8 => Some((expires, false)),
+    Some(&TOMBSTONE) => Some((expires, true)),
+    _ => None,
+  }
+}
+
+/// The id a tombstone says the session's data was moved to, if it says one.
+pub fn moved_to(value: &[u8]) -> Option<&[u8]> {
+  match value.get(8) {
+    Some(&TOMBSTONE) if value.len() > 9 => Some(&value[9..]),
     _ => None,
   }
 }
@@ -78,6 +94,13 @@ pub fn decode_meta(value: &[u8]) -> Option<(u64, bool)> {
 pub fn encode_tombstone(expires_ms: u64) -> [u8; 9] {
   let mut out = [TOMBSTONE; 9];
   out[..8].copy_from_slice(&expires_ms.to_be_bytes());
+  out
+}
+
+/// The meta record of a session revoked at a move of its data to session `to`.
+pub fn encode_moved(expires_ms: u64, to: &str) -> Vec<u8> {
+  let mut out = encode_tombstone(expires_ms).to_vec();
+  out.extend_from_slice(to.as_bytes());
   out
 }
 
@@ -109,6 +132,10 @@ mod tests {
     assert_eq!(decode_meta(&encode_expiry(42)), Some((42, false)));
     assert_eq!(decode_meta(&encode_tombstone(42)), Some((42, true)));
     assert_eq!(decode_meta(b"short"), None);
+    assert_eq!(decode_meta(&encode_moved(42, "s2")), Some((42, true)));
+    assert_eq!(moved_to(&encode_moved(42, "s2")), Some(&b"s2"[..]));
+    assert_eq!(moved_to(&encode_tombstone(42)), None);
+    assert_eq!(moved_to(&encode_expiry(42)), None);
   }
 
   #[test]

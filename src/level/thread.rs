@@ -289,6 +289,7 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
       Op::DelAll { id } => engine.del_all(&id).map(|_| Outcome::Done),
       Op::Revoke { id } => engine.revoke(&id, now).map(|_| Outcome::Done),
       Op::Extend { id, expire_ms } => engine.extend(&id, expire_ms, now).map(|_| Outcome::Done),
+      Op::Move { id, to, expire_ms } => engine.move_to(&id, &to, expire_ms, now).map(|_| Outcome::Done),
     };
     completions.push(Completion { ticket, outcome: outcome.unwrap_or_else(|e| Outcome::Failed(e.0)) });
   }

@@ -30,6 +30,7 @@ use tokio::time::Instant;
 
 use redis::{RedisResult, Script};
 
+use super::fields::{self, field, key_of};
 use super::keys::session_key;
 use super::lanes::Lanes;
 use super::link::{Link, Target};
@@ -37,7 +38,7 @@ use super::near_cache::NearCache;
 use super::outbox::Outbox;
 use crate::completion::{Completion, Outcome};
 use crate::json_text;
-use crate::operation::{Op, TOMBSTONE_MS};
+use crate::operation::{Op, MAX_MOVES_FOLLOWED, TOMBSTONE_MS};
 use crate::session_cache::{now_ms, SessionCache};
 
 /// Where and how to connect, and what to call the server(s).
@@ -65,23 +66,53 @@ type Pair = (Option<Vec<u8>>, Option<Vec<u8>>);
 /// The field that marks a revoked session's hash (a tombstone): `revoke` (`session.destroy()`)
 /// empties the hash down to it, and reads see nothing while it is there, so a write still in
 /// flight from another request cannot bring a destroyed session back (it lands, unseen, and
-/// expires with the tombstone).
-pub const REVOKED: &str = "\u{0}revoked";
+/// expires with the tombstone). Its value is `1`, or the id the session's data was moved to
+/// (`regenerate()`), which a later revoke revokes too. No session key is stored under this field
+/// name (src/redis/fields.rs).
+pub const REVOKED: &str = fields::REVOKED;
 
-/// The one Lua script, `revoke`: KEYS[1] hash; ARGV tombstone ms, REVOKED.
+/// The Lua scripts: `revoke`, and `move` in its two forms.
 struct Scripts {
+  /// KEYS[1] hash; ARGV REVOKED, tombstone ms. Returns the id a move took the data to, if the
+  /// hash is a tombstone that names one (which it keeps as it is).
   revoke: Script,
+  /// KEYS[1] the hash, KEYS[2] the target's hash; ARGV REVOKED, target id, expire ms, tombstone
+  /// ms. One step on one server.
+  move_whole: Script,
+  /// A Cluster's first step, on the source's node: KEYS[1] the hash; ARGV REVOKED, target id,
+  /// tombstone ms. Returns the data it took (nil: nothing to move), which the engine then writes
+  /// to the target's node.
+  move_out: Script,
 }
+
+// A tombstone lasts as long as the session had left (at least), so it outlives any write that
+// was racing it. These lines are shared by the scripts, whose ARGV start with REVOKED and end
+// with the tombstone ms: `ttl` is set, `moved` is the tombstone's value.
+const TOMBSTONE_TTL: &str = "local ttl = redis.call('PTTL', KEYS[1]) if ttl <= 0 then ttl = tonumber(ARGV[#ARGV]) end ";
+const LEAVE_TOMBSTONE: &str =
+  "redis.call('DEL', KEYS[1]) redis.call('HSET', KEYS[1], revoked, moved) redis.call('PEXPIRE', KEYS[1], ttl) ";
 
 impl Scripts {
   fn new() -> Self {
+    let take_data = "if redis.call('HEXISTS', KEYS[1], revoked) == 1 then return false end \
+       local data = redis.call('HGETALL', KEYS[1]) if #data == 0 then return false end ";
     Scripts {
-      // The tombstone lasts as long as the session had left (at least), so it outlives any write
-      // that was racing it.
-      revoke: Script::new(
-        "local ttl = redis.call('PTTL', KEYS[1]) if ttl <= 0 then ttl = tonumber(ARGV[1]) end \
-         redis.call('DEL', KEYS[1]) redis.call('HSET', KEYS[1], ARGV[2], '1') redis.call('PEXPIRE', KEYS[1], ttl) return 1",
-      ),
+      revoke: Script::new(&format!(
+        "local revoked = ARGV[1] local moved = '1' \
+         local found = redis.call('HGET', KEYS[1], revoked) \
+         if found then if found == '1' then return false end return found end \
+         {TOMBSTONE_TTL}{LEAVE_TOMBSTONE}return false"
+      )),
+      // HSET in slices: Lua's unpack has a limit on how many values it spreads.
+      move_whole: Script::new(&format!(
+        "local revoked = ARGV[1] local moved = ARGV[2] {take_data}{TOMBSTONE_TTL} \
+         redis.call('DEL', KEYS[2]) \
+         for i = 1, #data, 1000 do redis.call('HSET', KEYS[2], unpack(data, i, math.min(i + 999, #data))) end \
+         redis.call('PEXPIRE', KEYS[2], ARGV[3]) {LEAVE_TOMBSTONE}return 1"
+      )),
+      move_out: Script::new(&format!(
+        "local revoked = ARGV[1] local moved = ARGV[2] {take_data}{TOMBSTONE_TTL}{LEAVE_TOMBSTONE}return data"
+      )),
     }
   }
 }
@@ -188,7 +219,7 @@ impl Engine {
         let expires = now_ms() + expire_ms;
         let mut pipe = redis::pipe();
         pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
-        pipe.cmd("HMGET").arg(&hash).arg(REVOKED).arg(&key);
+        pipe.cmd("HMGET").arg(&hash).arg(REVOKED).arg(&*field(&key));
         let (((revoked, value),), connection): ((Pair,), u64) = link.query(&pipe).await?;
         if let (Some(near), Some(read), None) = (near, read, &revoked) {
           near.fill(read, connection, |sessions| sessions.read(&id, expires, &key, value.as_deref()));
@@ -206,16 +237,17 @@ impl Engine {
         if fields.iter().any(|(k, _)| k == REVOKED) {
           return Ok(Outcome::Object("{}".into()));
         }
+        let fields: Vec<(&str, &str)> = fields.iter().filter_map(|(f, v)| Some((key_of(f)?, v.as_str()))).collect();
         if let (Some(near), Some(read)) = (near, read) {
           let records = fields.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()));
           near.fill(read, connection, |sessions| sessions.read_all(&id, expires, records));
         }
         let capacity = fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2;
-        Ok(Outcome::Object(json_text::object(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())), capacity)))
+        Ok(Outcome::Object(json_text::object(fields.iter().copied(), capacity)))
       }
       Op::Set { id, key, json, expire_ms } => {
         let mut pipe = redis::pipe();
-        pipe.cmd("HSET").arg(session_key(&self.prefix, &id)).arg(&key).arg(&json).ignore();
+        pipe.cmd("HSET").arg(session_key(&self.prefix, &id)).arg(&*field(&key)).arg(&json).ignore();
         let value = Some(json.as_bytes());
         self
           .change(link, pipe, &id, expire_ms, |sessions, expires| sessions.changed_until(&id, &key, value, expires))
@@ -223,7 +255,7 @@ impl Engine {
       }
       Op::Del { id, key, expire_ms } => {
         let mut pipe = redis::pipe();
-        pipe.cmd("HDEL").arg(session_key(&self.prefix, &id)).arg(&key).ignore();
+        pipe.cmd("HDEL").arg(session_key(&self.prefix, &id)).arg(&*field(&key)).ignore();
         self
           .change(link, pipe, &id, expire_ms, |sessions, expires| sessions.changed_until(&id, &key, None, expires))
           .await
@@ -237,10 +269,41 @@ impl Engine {
         Ok(Outcome::Done)
       }
       Op::Revoke { id } => {
-        // As for DelAll: the entry goes when this ends.
-        let _gone = near.map(|near| near.begin_change(&id));
-        let hash = session_key(&self.prefix, &id);
-        link.invoke::<i64>(self.scripts.revoke.key(&hash).arg(TOMBSTONE_MS).arg(REVOKED)).await?;
+        // Down the moves its tombstones name (a destroy() that came after a regenerate()).
+        let mut next = Some(id);
+        for _ in 0..=MAX_MOVES_FOLLOWED {
+          let Some(id) = next.take() else { break };
+          // As for DelAll: the entry goes when this ends.
+          let _gone = near.map(|near| near.begin_change(&id));
+          let hash = session_key(&self.prefix, &id);
+          next = link.invoke(self.scripts.revoke.key(&hash).arg(REVOKED).arg(TOMBSTONE_MS)).await?;
+        }
+        Ok(Outcome::Done)
+      }
+      Op::Move { id, to, expire_ms } => {
+        if id == to {
+          return Ok(Outcome::Done);
+        }
+        let _gone = near.map(|near| (near.begin_change(&id), near.begin_change(&to)));
+        let (hash, target) = (session_key(&self.prefix, &id), session_key(&self.prefix, &to));
+        if !link.is_cluster() {
+          let mut script = self.scripts.move_whole.prepare_invoke();
+          script.key(&hash).key(&target).arg(REVOKED).arg(&to).arg(expire_ms).arg(TOMBSTONE_MS);
+          link.invoke::<Option<i64>>(&script).await?;
+          return Ok(Outcome::Done);
+        }
+        // The two hashes are on different slots, so a Cluster moves in two steps: the data leaves
+        // (a tombstone naming the target takes its place), then lands. A revoke that comes between
+        // them finds the tombstone and revokes the target first, so the late landing is unseen.
+        let mut out = self.scripts.move_out.prepare_invoke();
+        out.key(&hash).arg(REVOKED).arg(&to).arg(TOMBSTONE_MS);
+        let data: Option<Vec<Vec<u8>>> = link.invoke(&out).await?;
+        let Some(data) = data else { return Ok(Outcome::Done) };
+        let mut pipe = redis::pipe();
+        pipe.atomic().cmd("DEL").arg(&target).ignore();
+        pipe.cmd("HSET").arg(&target).arg(&data).ignore();
+        pipe.cmd("PEXPIRE").arg(&target).arg(expire_ms).ignore();
+        link.query::<()>(&pipe).await?;
         Ok(Outcome::Done)
       }
       Op::Extend { id, expire_ms } => {

@@ -201,6 +201,10 @@ impl Link {
     }
   }
 
+  pub fn is_cluster(&self) -> bool {
+    matches!(self, Link::Cluster(_))
+  }
+
   /// EVALSHA, loading the script first when the server does not have it yet.
   pub async fn invoke<T: FromRedisValue>(&mut self, invocation: &ScriptInvocation<'_>) -> RedisResult<T> {
     match self {

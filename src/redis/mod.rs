@@ -8,11 +8,13 @@
 //! - [`near_cache`]: sessions read recently, answered from memory, kept coherent by Redis.
 //! - [`watched`]: the near-cache's socket, which says whether it holds unhandled pushes.
 //! - [`keys`]: key names (the session id is the Cluster hash tag).
+//! - [`fields`]: field names in a session's hash (no session key can take the tombstone's).
 //! - [`lanes`]: one session's operations run in call order, different sessions' at once.
 //! - [`runtime`]: the tokio runtime, on a thread of its own.
 //! - [`outbox`]: finished operations wait there to cross to JavaScript in batches.
 
 pub mod engine;
+pub mod fields;
 pub mod kept_link;
 pub mod keys;
 pub mod lanes;

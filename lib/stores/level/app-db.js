@@ -12,7 +12,9 @@
 //   d + id length (8 hex digits) + id + NUL + key → the value's JSON text: one record per session
 //     key, so writes to different keys of one session never overwrite each other. The length makes
 //     `d + length + id + NUL` match exactly one session's records, whatever characters ids hold.
-//   m + id → the session's expiry, in ms since the epoch (decimal).
+//   m + id → the session's expiry, in ms since the epoch (decimal); a revoked session's (its
+//     tombstone) is 'R' and the expiry, then, if regenerate() moved its data, a space and the id
+//     it went to.
 //   x + expiry (16 digits) + id → '': the expiry index, in time order, so the sweeper reads only
 //     what has expired and never scans live sessions.
 //
@@ -20,9 +22,10 @@
 // expiry, then writes), different sessions side by side; callbacks are called in call order, as
 // the native store's. Stores sharing one db object share these queues.
 
-const { TOMBSTONE_MS } = require('../../native')
+const { TOMBSTONE_MS, MAX_MOVES_FOLLOWED } = require('../../native')
 const { levelDbAdapter } = require('./adapter')
 const { noop, expireMs, setAsJson, closedError } = require('../common')
+const { storedText, userText } = require('../texts')
 
 const PREFIX = '!session!'
 const DATA = PREFIX + 'd'
@@ -72,8 +75,14 @@ function parseIndex (record) {
 // session's meta record is its tombstone: 'R' and the expiry.
 function parseExpiry (text) {
   if (text === undefined) return undefined
-  const expires = Number(isTombstone(text) ? text.slice(1) : text)
+  const expires = Number(isTombstone(text) ? tombstoneParts(text).expiry : text)
   return Number.isFinite(expires) ? expires : 0
+}
+
+// A tombstone's expiry text, and the id its session's data was moved to (or undefined).
+function tombstoneParts (text) {
+  const space = text.indexOf(' ')
+  return space === -1 ? { expiry: text.slice(1) } : { expiry: text.slice(1, space), movedTo: text.slice(space + 1) }
 }
 
 function isTombstone (text) {
@@ -108,7 +117,7 @@ async function readAll (db, id, expire) {
   const skip = dataPrefix(id).length
   for (const [record, json] of records) {
     // defineProperty: a key named __proto__ is data, as JSON.parse makes it.
-    Object.defineProperty(all, record.slice(skip), { value: JSON.parse(json), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(all, userText(record.slice(skip)), { value: JSON.parse(json), enumerable: true, writable: true, configurable: true })
   }
   await touch(db, id, expires, expire, now)
   return all
@@ -146,15 +155,49 @@ async function removeAll (db, id) {
 }
 
 // Removes the session and leaves a tombstone until it would have expired (TOMBSTONE_MS if it had
-// no expiry left), as the native store does: a destroyed session stays destroyed.
+// no expiry left), as the native store does: a destroyed session stays destroyed. A live tombstone
+// is kept as it is. Resolves to the id the tombstone says the data was moved to, if any: the
+// caller revokes that one too.
 async function revokeSession (db, id) {
   const now = Date.now()
   const [meta, records] = await Promise.all([db.get(metaKey(id)), sessionRecords(db, id)])
+  if (revokedAt(meta, now)) return tombstoneParts(meta).movedTo
   const expires = parseExpiry(meta)
   const until = expires !== undefined && expires > now ? expires : now + TOMBSTONE_MS
   const operations = removalOperations(id, records, expires)
   operations.push({ type: 'put', key: metaKey(id), value: 'R' + until }, { type: 'put', key: indexKey(until, id), value: '' })
   await db.batch(operations)
+  return undefined
+}
+
+// regenerate()'s step, in one batch: the session's records go to `toId` (a new id) with a fresh
+// expiry, and `id` becomes a tombstone naming `toId`, kept until the session would have expired.
+// A revoked or absent session moves nothing. Runs in both sessions' queues.
+async function moveSession (db, id, toId, expire) {
+  const now = Date.now()
+  const [meta, records] = await Promise.all([db.get(metaKey(id)), db.range(dataPrefix(id), dataEnd(id))])
+  if (revokedAt(meta, now)) return
+  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  if (expires === undefined) return
+  const [targetMeta, targetRecords] = await Promise.all([db.get(metaKey(toId)), sessionRecords(db, toId)])
+  // Whatever was under the new id goes: it is new by contract.
+  const operations = removalOperations(toId, targetRecords, parseExpiry(targetMeta))
+  const skip = dataPrefix(id).length
+  for (const [record, json] of records) {
+    operations.push({ type: 'del', key: record }, { type: 'put', key: dataKey(toId, record.slice(skip)), value: json })
+  }
+  const wanted = Math.min(now + expire, MAX_EXPIRY)
+  operations.push({ type: 'put', key: metaKey(toId), value: String(wanted) }, { type: 'put', key: indexKey(wanted, toId), value: '' })
+  // The tombstone keeps the session's expiry, so its index record stays.
+  operations.push({ type: 'put', key: metaKey(id), value: `R${expires} ${toId}` })
+  await db.batch(dedupe(operations))
+}
+
+// A batch naming a key twice (a del, then a put of the same key) keeps the last of them.
+function dedupe (operations) {
+  const last = new Map()
+  for (const operation of operations) last.set(operation.key, operation)
+  return [...last.values()]
 }
 
 async function extendSession (db, id, expire) {
@@ -291,44 +334,49 @@ class AppDbStore {
   }
 
   get (id, key, expire, callback) {
-    id = String(id)
-    key = String(key)
-    this.#submit(callback, id, () => readValue(this.#db, id, key, expireMs(expire)))
+    this.#texts(callback, [[id, 'id'], [key, 'key']], ([id, key]) => this.#submit(callback, id, () => readValue(this.#db, id, key, expireMs(expire))))
   }
 
   getAll (id, expire, callback) {
-    id = String(id)
-    this.#submit(callback, id, () => readAll(this.#db, id, expireMs(expire)))
+    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => readAll(this.#db, id, expireMs(expire))))
   }
 
   set (id, key, value, expire, callback = noop) {
     setAsJson(this, id, key, value, expire, callback, (json) => {
-      id = String(id)
-      key = String(key)
-      this.#submit(callback, id, () => writeValue(this.#db, id, key, json, expireMs(expire)))
+      this.#texts(callback, [[id, 'id'], [key, 'key']], ([id, key]) => this.#submit(callback, id, () => writeValue(this.#db, id, key, json, expireMs(expire))))
     })
   }
 
   del (id, key, expire, callback = noop) {
-    id = String(id)
-    key = String(key)
-    this.#submit(callback, id, () => removeValue(this.#db, id, key, expireMs(expire)))
+    this.#texts(callback, [[id, 'id'], [key, 'key']], ([id, key]) => this.#submit(callback, id, () => removeValue(this.#db, id, key, expireMs(expire))))
   }
 
   delAll (id, callback = noop) {
-    id = String(id)
-    this.#submit(callback, id, () => removeAll(this.#db, id))
+    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => removeAll(this.#db, id)))
   }
 
-  // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
+  // delAll, leaving a tombstone: a write still in flight cannot bring the session back; down
+  // the moves its tombstones name (a destroy() that came after a regenerate()).
   revoke (id, callback = noop) {
-    id = String(id)
-    this.#submit(callback, id, () => revokeSession(this.#db, id))
+    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => this.#revokeMoved(id, MAX_MOVES_FOLLOWED)))
+  }
+
+  // Moves the session's data to `toId` and revokes `id`, in one batch (regenerate). The move
+  // holds both sessions' queues.
+  move (id, toId, expire, callback = noop) {
+    this.#texts(callback, [[id, 'id'], [toId, 'id']], ([id, toId]) => this.#submit(callback, id, () => {
+      if (id === toId) return undefined
+      return this.#queues.run(toId, () => moveSession(this.#db, id, toId, expireMs(expire)))
+    }))
+  }
+
+  async #revokeMoved (id, left) {
+    const movedTo = await revokeSession(this.#db, id)
+    if (movedTo !== undefined && left > 0) await this.#queues.run(movedTo, () => this.#revokeMoved(movedTo, left - 1))
   }
 
   extend (id, expire, callback = noop) {
-    id = String(id)
-    this.#submit(callback, id, () => extendSession(this.#db, id, expireMs(expire)))
+    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => extendSession(this.#db, id, expireMs(expire))))
   }
 
   // Stops the sweeper, waits until every operation issued before has called back, and calls back.
@@ -340,6 +388,18 @@ class AppDbStore {
     clearTimeout(this.#sweepTimer)
     if (this.#busy === 0) return process.nextTick(callback, null)
     this.#idleWaiters.push(callback)
+  }
+
+  // Runs `then` with the stored texts (../texts.js) of `values`, each [value, 'id' or 'key']; a
+  // bad one fails through the callback, as in every store.
+  #texts (callback, values, then) {
+    let texts
+    try {
+      texts = values.map(([value, what]) => storedText(value, what))
+    } catch (err) {
+      return process.nextTick(callback, err)
+    }
+    then(texts)
   }
 
   #submit (callback, id, task) {
