@@ -182,7 +182,12 @@ declare namespace genericSession {
 
   interface MemoryStoreOptions {
     cache?: {
-      /** Bound on the total length of the sessions' JSON, in bytes. Defaults to 64 MiB. */
+      /**
+       * Bound on the memory the stored sessions take, in bytes. Defaults to 64 MiB. Each session
+       * counts its id, keys and values (JSON text), each rounded up to the allocator's block size,
+       * plus 48 bytes per record and 135 per session for the store's structures: one 1-byte value
+       * under a 40-character id counts 247 bytes. Least recently used sessions go first past it.
+       */
       max?: number
       /** Idle lifetime in milliseconds, refreshed on every access. Defaults to 2 weeks. */
       maxAge?: number
@@ -194,7 +199,7 @@ declare namespace genericSession {
     extend(id: string, expire: number, callback?: DoneCallback): void
     /** Sessions held. */
     readonly size: number
-    /** Bytes counted against `cache.max`. */
+    /** Bytes the sessions held take in memory, as counted against `cache.max`. */
     readonly bytes: number
   }
 

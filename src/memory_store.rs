@@ -1,8 +1,31 @@
-//! The in-process session store: one record per session key, LRU-bounded by bytes of stored JSON,
-//! with an idle lifetime refreshed on every access.
+//! The in-process session store: one record per session key, LRU-bounded by the memory its
+//! sessions take, with an idle lifetime refreshed on every access.
 //!
 //! It lives on the JavaScript thread and every operation is a plain synchronous call: a thread hop
 //! would cost far more than the work. Call order is therefore apply order.
+//!
+//! # What counts against `max_bytes`
+//!
+//! A session is charged the heap it holds, block by block, as mimalloc (the global allocator, see
+//! `lib.rs`) hands blocks out: [`allocated`] rounds each request up to mimalloc's size class. The
+//! JSON text length alone let 1-byte values under 40-character ids take some 450 bytes of RSS for
+//! each 7 bytes counted (issue 13). Charged, per session ([`Session::cost`]):
+//!
+//! - its id, the LRU key's text (exactly the id's length);
+//! - each record's key and value texts, by capacity: a value arrives from napi with one byte more
+//!   than its text (room for a C terminator), which can move it up a size class;
+//! - its record list: capacity × [`RECORD_SLOT`] (48 bytes: two `String`s);
+//! - [`SESSION_OVERHEAD`] (135 bytes): the LRU's node, boxed on its own (key `String`, [`Session`]
+//!   and two links: 88 bytes, a 96-byte block), and the session's share of the LRU's hash table
+//!   ([`TABLE_SLOT`]).
+//!
+//! So `{ k: 1 }` under a 40-character id is charged 247 bytes (its JSON is 7). `store.bytes` in
+//! JavaScript is this count. Not charged: tombstones (bounded by [`MAX_TOMBSTONES`] on their own),
+//! the allocator's partly filled pages, and the hash table beyond [`TABLE_SLOT`]: the table never
+//! shrinks, so once many small sessions have given way to fewer large ones it stays sized for the
+//! peak, at most [`TABLE_SLOT`] bytes for each of the smallest sessions `max_bytes` can hold (about
+//! a fifth of it). The test of the whole (test/memory-bound.test.js) holds RSS within twice
+//! `max_bytes` of its baseline, for 1-byte and for 10 KB values.
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +37,7 @@ use crate::operation::MAX_MOVES_FOLLOWED;
 /// Limits of a [`MemoryStore`].
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-  /// Bound on the total size of stored sessions, each counted as the length of its JSON text.
+  /// Bound on the memory the stored sessions take, each charged [`Session::cost`] (module docs).
   pub max_bytes: usize,
   /// How long a session may go unused before it is gone.
   pub max_age: Duration,
@@ -29,8 +52,9 @@ pub struct MemoryStore {
   used_bytes: usize,
 }
 
-/// At most this many tombstones are kept (about 100 bytes each): a write can only be in flight
-/// for so long, and the newest revocations are the ones it can race.
+/// At most this many tombstones are kept (about 150 bytes each with 40-character ids: the LRU's
+/// 64-byte node, the id and a table slot; not counted against `max_bytes`): a write can only be in
+/// flight for so long, and the newest revocations are the ones it can race.
 const MAX_TOMBSTONES: usize = 100_000;
 
 /// A revoked id: when, and the id its data went to if a move (`regenerate()`) revoked it.
@@ -43,22 +67,89 @@ struct Tombstone {
 struct Session {
   /// (key, value as JSON text). Sessions hold a handful of keys, where a scan beats hashing.
   records: Vec<(String, String)>,
-  /// Length of the session's JSON object text: `{` + each `"key":value,` (the last comma is `}`).
-  bytes: usize,
+  /// What the session is charged against `max_bytes`: [`Session::cost`] as of its last change.
+  cost: usize,
   touched: Instant,
+}
+
+/// A record's slot in its session's list: the key and value `String`s (their texts are apart).
+const RECORD_SLOT: usize = size_of::<(String, String)>();
+
+/// The session's share of the LRU's hash table (hashbrown): a bucket holds a pointer to the key and
+/// one to the node, plus a control byte, 17 bytes. The table doubles when 7/8 full, so right after
+/// it grows it is 7/16 full: 17 × 16/7, rounded up, is what each session may stand for then.
+const TABLE_SLOT: usize = (2 * size_of::<usize>() + 1) * 16 / 7 + 1;
+
+/// What a session costs before its texts and record list: the LRU's boxed node (lru's `LruEntry`:
+/// the key `String`, the [`Session`], and the previous and next links) and its [`TABLE_SLOT`].
+const SESSION_OVERHEAD: usize =
+  allocated(size_of::<String>() + size_of::<Session>() + 2 * size_of::<usize>()) + TABLE_SLOT;
+
+/// The bytes mimalloc (v3, release build) gives a request of `size` bytes. Up to 512 KiB that is
+/// its size class, as `mi_good_size` says: 8 bytes, then steps of 16 up to 64 (it keeps 16-byte
+/// alignment past one word), then four classes per doubling (at most 12.5% over). Past 512 KiB the
+/// block gets a page of its own, taken in 64 KiB slices with the page's header at the front
+/// (counted as one 4 KiB OS page). 0 for nothing: an empty `String` or `Vec` allocates nothing.
+const fn allocated(size: usize) -> usize {
+  const WORD: usize = size_of::<usize>();
+  const LARGEST_CLASS: usize = 512 * 1024;
+  const SLICE: usize = 64 * 1024;
+  const PAGE_HEADER: usize = 4 * 1024;
+  if size == 0 {
+    return 0;
+  }
+  let words = size.div_ceil(WORD);
+  if words == 1 {
+    return WORD;
+  }
+  if words <= 8 {
+    return words.next_multiple_of(2) * WORD;
+  }
+  if size > LARGEST_CLASS {
+    return (size + PAGE_HEADER).next_multiple_of(SLICE);
+  }
+  // The class of `words` is set by its top three bits below the highest: round up to a multiple
+  // of a quarter of the highest bit's value (of `words - 1`, so that 16 stays 16, not 20).
+  let highest_bit = usize::BITS - 1 - (words - 1).leading_zeros();
+  let step = 1 << (highest_bit - 2);
+  ((words - 1) / step + 1) * step * WORD
 }
 
 impl Session {
   fn new(now: Instant) -> Self {
-    Session { records: Vec::new(), bytes: 1, touched: now }
+    Session { records: Vec::new(), cost: 0, touched: now }
   }
 
   fn position(&self, key: &str) -> Option<usize> {
     self.records.iter().position(|(k, _)| k == key)
   }
 
-  fn record_bytes(key: &str, value: &str) -> usize {
-    json_text::string_len(key) + value.len() + 2
+  /// What the session under `id` takes in memory, as charged against `max_bytes` (module docs).
+  fn cost(&self, id: &str) -> usize {
+    let texts: usize = self.records.iter().map(|(k, v)| allocated(k.capacity()) + allocated(v.capacity())).sum();
+    SESSION_OVERHEAD + allocated(id.len()) + allocated(self.records.capacity() * RECORD_SLOT) + texts
+  }
+
+  /// Brings `cost` up to date after a change: (the charge before, the charge now).
+  fn recharge(&mut self, id: &str) -> (usize, usize) {
+    let before = self.cost;
+    self.cost = self.cost(id);
+    (before, self.cost)
+  }
+
+  /// Adds a record, growing the list by half its length (at least one) rather than by `Vec`'s
+  /// doubling from four: most sessions hold one to a few keys, and four 48-byte slots would be most
+  /// of a small session's cost. Still geometric, so a session with many keys is not copied per key.
+  fn push(&mut self, key: &str, json: String) {
+    if self.records.len() == self.records.capacity() {
+      self.records.reserve_exact(self.records.len() / 2 + 1);
+    }
+    self.records.push((key.to_owned(), json));
+  }
+
+  /// Room for the session's JSON object text (`getAll`): `{}` and each `"key":value,`.
+  fn json_capacity(&self) -> usize {
+    2 + self.records.iter().map(|(k, v)| json_text::string_len(k) + v.len() + 2).sum::<usize>()
   }
 }
 
@@ -78,7 +169,7 @@ impl MemoryStore {
   pub fn get_all(&mut self, id: &str, now: Instant) -> String {
     match self.live(id, now) {
       Some(session) => {
-        json_text::object(session.records.iter().map(|(k, v)| (k.as_str(), v.as_str())), session.bytes + 1)
+        json_text::object(session.records.iter().map(|(k, v)| (k.as_str(), v.as_str())), session.json_capacity())
       }
       None => "{}".to_owned(),
     }
@@ -94,23 +185,15 @@ impl MemoryStore {
     }
     if self.live(id, now).is_none() {
       self.sessions.put(id.to_owned(), Session::new(now));
-      self.used_bytes += 1;
     }
     let session = self.sessions.get_mut(id).expect("just ensured");
-    let added = Session::record_bytes(key, &json);
-    let removed = match session.position(key) {
-      Some(index) => {
-        let old = std::mem::replace(&mut session.records[index].1, json);
-        Session::record_bytes(key, &old)
-      }
-      None => {
-        session.records.push((key.to_owned(), json));
-        0
-      }
-    };
-    session.bytes = session.bytes + added - removed;
-    self.used_bytes = self.used_bytes + added - removed;
-    if session.bytes > self.limits.max_bytes {
+    match session.position(key) {
+      Some(index) => session.records[index].1 = json,
+      None => session.push(key, json),
+    }
+    let (before, after) = session.recharge(id);
+    self.used_bytes = self.used_bytes + after - before;
+    if after > self.limits.max_bytes {
       // A session that alone exceeds the bound is dropped by itself, as lru-cache dropped an
       // oversized entry: evicting everyone else first would not make it fit.
       self.del_all(id);
@@ -124,16 +207,16 @@ impl MemoryStore {
     self.sweep_idle(now);
     let Some(session) = self.live(id, now) else { return };
     let Some(index) = session.position(key) else { return };
-    let (key, value) = session.records.remove(index);
-    let removed = Session::record_bytes(&key, &value);
-    session.bytes -= removed;
-    self.used_bytes -= removed;
+    session.records.remove(index);
+    // The list keeps its capacity, so the session is still charged for the slot.
+    let (before, after) = session.recharge(id);
+    self.used_bytes = self.used_bytes + after - before;
   }
 
   /// Removes the whole session.
   pub fn del_all(&mut self, id: &str) {
     if let Some(session) = self.sessions.pop(id) {
-      self.used_bytes -= session.bytes;
+      self.used_bytes -= session.cost;
     }
   }
 
@@ -201,7 +284,7 @@ impl MemoryStore {
     self.sessions.is_empty()
   }
 
-  /// Total size of the sessions held, as counted against `max_bytes`.
+  /// What the sessions held are charged against `max_bytes`, in all (module docs).
   pub fn used_bytes(&self) -> usize {
     self.used_bytes
   }
@@ -238,7 +321,7 @@ impl MemoryStore {
   fn pop_lru(&mut self) -> bool {
     match self.sessions.pop_lru() {
       Some((_, session)) => {
-        self.used_bytes -= session.bytes;
+        self.used_bytes -= session.cost;
         true
       }
       None => false,
@@ -254,6 +337,114 @@ mod tests {
     MemoryStore::new(Limits { max_bytes, max_age: Duration::from_millis(max_age_ms) })
   }
 
+  /// The charge for a session holding one record, worked out by hand from the module docs (the
+  /// texts here are made from `&str`, so their capacity is their length).
+  fn one_record_cost(id: &str, key: &str, json: &str) -> usize {
+    SESSION_OVERHEAD + allocated(id.len()) + allocated(RECORD_SLOT) + allocated(key.len()) + allocated(json.len())
+  }
+
+  const ID40: &str = "session:0123456789abcdefABCDEF0123456789";
+
+  extern "C" {
+    // mimalloc's own answer, from the allocator linked in as the global one (lib.rs).
+    fn mi_usable_size(p: *const std::ffi::c_void) -> usize;
+  }
+
+  fn usable_size_of_a_block_of(size: usize) -> usize {
+    let block: Vec<u8> = Vec::with_capacity(size);
+    unsafe { mi_usable_size(block.as_ptr().cast()) }
+  }
+
+  #[test]
+  fn allocated_is_what_mimalloc_gives_up_to_its_largest_size_class() {
+    let sizes = (1..=4096).chain((4097..=512 * 1024).step_by(61)).chain([512 * 1024 - 1, 512 * 1024]);
+    for size in sizes {
+      assert_eq!(allocated(size), usable_size_of_a_block_of(size), "a block of {size} bytes");
+    }
+    assert_eq!(allocated(0), 0);
+  }
+
+  #[test]
+  fn allocated_covers_a_block_on_a_page_of_its_own() {
+    for size in [512 * 1024 + 1, 600_000, 1 << 20, 3 << 20] {
+      let charged = allocated(size);
+      assert!(charged >= usable_size_of_a_block_of(size), "a block of {size} bytes");
+      assert!(charged >= size + 4096 && charged - size <= 68 * 1024, "{size}: {charged}");
+    }
+  }
+
+  #[test]
+  #[cfg(target_pointer_width = "64")]
+  fn a_session_is_charged_its_lru_node_and_table_slot_on_top_of_its_texts() {
+    // node: String 24 + Session 48 + two links 16 = 88, a 96-byte block; table: 17 × 16/7 → 39
+    assert_eq!(size_of::<Session>(), 48);
+    assert_eq!(TABLE_SLOT, 39);
+    assert_eq!(SESSION_OVERHEAD, 96 + 39);
+    assert_eq!(RECORD_SLOT, 48);
+  }
+
+  #[test]
+  #[cfg(target_pointer_width = "64")]
+  fn a_one_byte_value_under_a_40_character_id_is_charged_247_bytes() {
+    let mut s = store(1 << 20, 60_000);
+    s.set(ID40, "k", "1".into(), Instant::now());
+    // 135 overhead + id 48 (40 bytes) + one record slot 48 + key 8 + value 8; its JSON, {"k":1}, is 7
+    assert_eq!(s.used_bytes(), 247);
+    assert_eq!(s.used_bytes(), one_record_cost(ID40, "k", "1"));
+  }
+
+  #[test]
+  fn a_large_value_is_charged_its_size_class() {
+    let mut s = store(1 << 20, 60_000);
+    let json = format!("\"{}\"", "x".repeat(10 * 1024)); // 10,242 bytes: a 12 KiB block
+    s.set("id", "k", json.clone(), Instant::now());
+    assert_eq!(allocated(json.len()), 12 * 1024);
+    assert_eq!(s.used_bytes(), one_record_cost("id", "k", &json));
+  }
+
+  #[test]
+  fn used_bytes_follows_every_change_of_a_session() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("id", "k", "1".into(), now);
+    assert_eq!(s.used_bytes(), one_record_cost("id", "k", "1"));
+    let big = format!("\"{}\"", "y".repeat(1000));
+    s.set("id", "k", big.clone(), now);
+    assert_eq!(s.used_bytes(), one_record_cost("id", "k", &big));
+    s.set("id", "k", "2".into(), now);
+    assert_eq!(s.used_bytes(), one_record_cost("id", "k", "2"));
+    s.set("other", "k", "3".into(), now);
+    assert_eq!(s.used_bytes(), one_record_cost("id", "k", "2") + one_record_cost("other", "k", "3"));
+    s.del_all("id");
+    assert_eq!(s.used_bytes(), one_record_cost("other", "k", "3"));
+    s.revoke("other", now);
+    assert_eq!(s.used_bytes(), 0);
+  }
+
+  #[test]
+  fn a_deleted_key_gives_back_its_texts_but_not_its_slot() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("id", "a", "1".into(), now);
+    s.set("id", "b", "2".into(), now);
+    let two_slots = SESSION_OVERHEAD + allocated(2) + allocated(2 * RECORD_SLOT);
+    assert_eq!(s.used_bytes(), two_slots + 4 * allocated(1));
+    s.del("id", "a", now);
+    assert_eq!(s.used_bytes(), two_slots + 2 * allocated(1));
+  }
+
+  #[test]
+  fn the_record_list_grows_by_half_its_length() {
+    let mut session = Session::new(Instant::now());
+    let capacities: Vec<usize> = (0..8)
+      .map(|i| {
+        session.push(&format!("k{i}"), "1".into());
+        session.records.capacity()
+      })
+      .collect();
+    assert_eq!(capacities, [1, 2, 4, 4, 7, 7, 7, 11]);
+  }
+
   #[test]
   fn set_then_get_returns_the_json() {
     let mut s = store(1 << 20, 60_000);
@@ -265,15 +456,13 @@ mod tests {
   }
 
   #[test]
-  fn get_all_keeps_insertion_order_and_counts_bytes_exactly() {
+  fn get_all_keeps_insertion_order() {
     let mut s = store(1 << 20, 60_000);
     let now = Instant::now();
     s.set("id", "b", "1".into(), now);
     s.set("id", "a", "[2]".into(), now);
     s.set("id", "b", "3".into(), now);
-    let all = s.get_all("id", now);
-    assert_eq!(all, r#"{"b":3,"a":[2]}"#);
-    assert_eq!(s.used_bytes(), all.len());
+    assert_eq!(s.get_all("id", now), r#"{"b":3,"a":[2]}"#);
     assert_eq!(s.get_all("nobody", now), "{}");
   }
 
@@ -285,7 +474,8 @@ mod tests {
     s.set("id", "b", "2".into(), now);
     s.del("id", "a", now);
     assert_eq!(s.get_all("id", now), r#"{"b":2}"#);
-    assert_eq!(s.used_bytes(), r#"{"b":2}"#.len());
+    s.del("id", "b", now);
+    assert_eq!(s.get_all("id", now), "{}");
     s.del_all("id");
     assert_eq!(s.get_all("id", now), "{}");
     assert_eq!(s.used_bytes(), 0);
@@ -294,36 +484,40 @@ mod tests {
 
   #[test]
   fn evicts_least_recently_used_sessions_over_the_byte_bound() {
-    let mut s = store(30, 60_000);
+    let each = one_record_cost("old", "k", "\"0123456789\"");
+    let mut s = store(each * 3 / 2, 60_000);
     let now = Instant::now();
-    s.set("old", "k", "\"0123456789\"".into(), now); // 19 bytes
-    s.set("new", "k", "\"0123456789\"".into(), now); // 38 in all: "old" goes
+    s.set("old", "k", "\"0123456789\"".into(), now);
+    s.set("new", "k", "\"0123456789\"".into(), now); // two do not fit: "old" goes
     assert_eq!(s.get("old", "k", now), None);
     assert_eq!(s.get("new", "k", now), Some("\"0123456789\""));
     assert_eq!(s.len(), 1);
+    assert_eq!(s.used_bytes(), each);
   }
 
   #[test]
   fn reading_a_session_saves_it_from_eviction() {
-    let mut s = store(40, 60_000);
+    let small = one_record_cost("a", "k", "1");
+    let mut s = store(small * 2 + small / 2, 60_000);
     let now = Instant::now();
     s.set("a", "k", "1".into(), now);
     s.set("b", "k", "1".into(), now);
     s.get("a", "k", now);
-    s.set("c", "k", "\"01234567890123456789\"".into(), now);
+    s.set("c", "k", "1".into(), now);
     assert_eq!(s.get("a", "k", now), Some("1"));
     assert_eq!(s.get("b", "k", now), None);
+    assert_eq!(s.get("c", "k", now), Some("1"));
   }
 
   #[test]
   fn a_session_over_the_bound_on_its_own_goes_alone() {
-    let mut s = store(30, 60_000);
+    let mut s = store(1000, 60_000);
     let now = Instant::now();
     s.set("small", "k", "1".into(), now);
-    s.set("huge", "k", format!("\"{}\"", "x".repeat(100)), now);
+    s.set("huge", "k", format!("\"{}\"", "x".repeat(1000)), now);
     assert_eq!(s.get("huge", "k", now), None);
     assert_eq!(s.get("small", "k", now), Some("1"));
-    assert_eq!(s.used_bytes(), r#"{"k":1}"#.len());
+    assert_eq!(s.used_bytes(), one_record_cost("small", "k", "1"));
   }
 
   #[test]
@@ -346,7 +540,7 @@ mod tests {
     }
     s.set("fresh", "k", "1".into(), t0 + Duration::from_millis(200));
     assert_eq!(s.len(), 1);
-    assert_eq!(s.used_bytes(), r#"{"k":1}"#.len());
+    assert_eq!(s.used_bytes(), one_record_cost("fresh", "k", "1"));
   }
 
   #[test]

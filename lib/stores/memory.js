@@ -81,7 +81,9 @@ function answer (callback, call, withValue = false) {
 // Sessions held (idle ones not yet swept included).
 Object.defineProperty(MemoryStore.prototype, 'size', { get () { return this._core.size } })
 
-// Bytes of stored JSON, as counted against options.cache.max.
+// Bytes the sessions held take in memory (ids, keys, values and the store's own structures, in
+// the allocator's block sizes: src/memory_store.rs says what is counted), as bounded by
+// options.cache.max.
 Object.defineProperty(MemoryStore.prototype, 'bytes', { get () { return this._core.usedBytes } })
 
 function readCacheOptions (options) {
@@ -97,7 +99,22 @@ function readCacheOptions (options) {
   if (typeof maxAge !== 'number' || !(maxAge > 0) || !Number.isFinite(maxAge)) {
     throw new RangeError(`MemoryStore options.cache.maxAge must be a positive number of milliseconds, got ${String(maxAge)}`)
   }
+  warnOfIgnoredOptions(options)
   return { max, maxAge }
+}
+
+// Only options.cache is read, as in the original (0.1.2): code passing more must keep running, so
+// other options are not an error. But `MemoryStore({ max })` for `{ cache: { max } }` is a common
+// mistake that leaves the store at its 64 MiB default, so it is said once per process.
+let warnedOfIgnoredOptions = false
+
+function warnOfIgnoredOptions (options) {
+  if (warnedOfIgnoredOptions) return
+  const ignored = Object.keys(options).filter((name) => name !== 'cache' && options[name] !== undefined)
+  if (ignored.length === 0) return
+  warnedOfIgnoredOptions = true
+  process.emitWarning(`MemoryStore ignores option(s) ${ignored.join(', ')}: put max and maxAge under options.cache`,
+    { type: 'GenericSessionWarning', code: 'GENERIC_SESSION_IGNORED_OPTION' })
 }
 
 module.exports = MemoryStore

@@ -13,7 +13,8 @@ pub struct JsMemoryStore {
 
 #[napi]
 impl JsMemoryStore {
-  /// `maxBytes`: bound on stored JSON; `maxAgeMs`: idle lifetime. Validated by the caller.
+  /// `maxBytes`: bound on the memory the sessions take (as `src/memory_store.rs` counts it);
+  /// `maxAgeMs`: idle lifetime. Validated by the caller.
   #[napi(constructor)]
   pub fn new(max_bytes: f64, max_age_ms: f64) -> Self {
     let limits = Limits { max_bytes: max_bytes as usize, max_age: Duration::from_secs_f64(max_age_ms / 1000.0) };
@@ -70,7 +71,7 @@ impl JsMemoryStore {
     self.inner.len() as u32
   }
 
-  /// Bytes counted against `cache.max`.
+  /// Bytes the sessions held take, as counted against `cache.max`.
   #[napi(getter)]
   pub fn used_bytes(&self) -> f64 {
     self.inner.used_bytes() as f64
