@@ -242,11 +242,15 @@ impl MemoryStore {
     if id == to || self.is_revoked(id, now) || self.live(id, now).is_none() {
       return;
     }
-    let session = self.sessions.pop(id).expect("just found live");
+    let mut session = self.sessions.pop(id).expect("just found live");
     self.del_all(to);
     self.tombstones.pop(to);
+    // Charged again under its new id, which may be longer.
+    let (before, after) = session.recharge(to);
+    self.used_bytes = self.used_bytes - before + after;
     self.sessions.put(to.to_owned(), session);
     self.bury(id.to_owned(), Tombstone { at: now, moved_to: Some(to.to_owned()) });
+    self.evict_over_bound();
   }
 
   fn bury(&mut self, id: String, tombstone: Tombstone) {
@@ -566,6 +570,7 @@ mod tests {
     s.move_to("a", "b", now);
     assert_eq!(s.get_all("a", now), "{}");
     assert_eq!(s.get_all("b", now), r#"{"k":1}"#);
+    assert_eq!(s.used_bytes(), one_record_cost("b", "k", "1"), "charged under its new id");
     s.set("a", "late", "2".into(), now);
     assert_eq!(s.get_all("a", now), "{}", "the old id is revoked");
     s.revoke("a", now);
