@@ -128,6 +128,14 @@ declare namespace genericSession {
      * this package has it.
      */
     revoke?(id: string, callback?: DoneCallback): void
+    /**
+     * Optional: `regenerate()`'s one step. The data goes to `toId` (a new id) with an `expire` ms
+     * expiry, and `fromId` is revoked with a tombstone naming `toId`, so that a later
+     * `revoke(fromId)` revokes `toId` too; a revoked or absent session moves nothing. Without it,
+     * regenerate() runs getAll, set per key, revoke, which a racing destroy() can undo (README,
+     * Store API). Every store of this package has it.
+     */
+    move?(fromId: string, toId: string, expire: number, callback?: DoneCallback): void
   }
 
   interface Session {

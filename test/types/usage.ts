@@ -43,6 +43,8 @@ class MapStore implements genericSession.Store {
   delAll (id: string, cb: genericSession.DoneCallback) { this.data.delete(id); setImmediate(cb, null) }
 }
 genericSession.filter(new MapStore())
+// The optional move (regenerate's one step), which every store of this package has.
+store.move?.('session:old', 'session:new', 60_000, (err) => { void err })
 
 import levelSession = require('../../level-session')
 const level: genericSession.LevelStore = genericSession.LevelStore({ location: './data', sync: true, sweepInterval: 1000 })
