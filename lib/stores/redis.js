@@ -59,7 +59,7 @@ class RedisStore extends TicketedStore {
         }, deliver)
       } catch (err) {
         // InvalidArg: the redis crate could not use the URL(s) or certificates. Anything else (no
-        // thread for the runtime, say) is not the options' fault.
+        // thread for the runtime, say) is not the options' fault (TicketedStore makes it plain).
         if (err.code !== 'InvalidArg') throw err
         throw new TypeError(`RedisStore options.${settings.kind}${settings.tls ? ' (or options.tls)' : ''}: ${withoutCredentials(err.message)}`)
       }
