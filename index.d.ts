@@ -52,15 +52,21 @@ declare namespace genericSession {
   interface Options {
     /**
      * Signing secrets, newest first (cookies are signed Keygrip-compatibly, HMAC-SHA1), or a
-     * Keygrip-like object used as is. Anything else throws `Error('invalid keys provided')`.
-     * Defaults to none: unsigned cookies.
+     * Keygrip-like object used as is. Anything else (a lone string included) throws an Error whose
+     * message starts `invalid keys provided: keys must be an array of secret strings or a
+     * Keygrip-like object`. Defaults to none: unsigned cookies.
      */
     keys?: Array<string | Buffer> | KeygripLike
-    /** A Cookies-compatible object to read and write the cookie. Defaults to none (native cookies). */
+    /**
+     * A Cookies-compatible object to read and write the cookie. What it reads is a token only when
+     * it is 1 to 256 base64 characters, as without it; anything else starts a new session.
+     * Defaults to none (native cookies).
+     */
     cookies?: CookiesLike
     /**
      * Seconds the cookie lives, refreshed on every request; the store gets the same span in
-     * milliseconds. A number or numeric string above 0. Defaults to 1209600 (2 weeks).
+     * milliseconds. A number or numeric string above 0, at most 100 years; above 400 days (what
+     * browsers keep) a GenericSessionWarning says expire is in seconds. Defaults to 1209600 (2 weeks).
      */
     expire?: number | string
     /** Name of the session cookie (a cookie-name token). Defaults to `'s'`. */
@@ -68,8 +74,9 @@ declare namespace genericSession {
     /** `session.id = idPrefix + token`. Defaults to `'session:'`. */
     idPrefix?: string
     /**
-     * The cookie's SameSite attribute: `'lax'`, `'strict'`, `'none'` (needs `secure`), `true`
-     * (strict) or `false` (no attribute). Defaults to `'lax'`.
+     * The cookie's SameSite attribute: `'lax'`, `'strict'`, `'none'`, `true` (strict) or `false`
+     * (no attribute). `'none'` needs `secure: true` (or a `__Host-`/`__Secure-` cookieName), else
+     * it throws: browsers drop a SameSite=None cookie without Secure. Defaults to `'lax'`.
      */
     sameSite?: 'lax' | 'strict' | 'none' | 'Lax' | 'Strict' | 'None' | boolean
     /**
@@ -109,6 +116,28 @@ declare namespace genericSession {
      * passes it. Costs one `getAll` per request that carries a token. Defaults to none.
      */
     maxLifetime?: number | string
+
+    // express-session's options: each throws a TypeError saying what to use here instead.
+    /** express-session's: use `keys`, an array of secrets. Throws. */
+    secret?: never
+    /** express-session's: the cookie's attributes are top-level options here (`expire` in seconds, `path`, `domain`, `secure`, `sameSite`, `httpOnly`). Throws. */
+    cookie?: never
+    /** express-session's: use `lazy` (`saveUninitialized: false` is `lazy: true`). Throws. */
+    saveUninitialized?: never
+    /** express-session's: not needed, only the keys a request sets are written. Throws. */
+    resave?: never
+    /** express-session's: use `cookieName`. Throws. */
+    name?: never
+    /** express-session's: not needed, the expiry is refreshed on every request. Throws. */
+    rolling?: never
+    /** express-session's: no equivalent, ids are generated natively. Throws. */
+    genid?: never
+    /** express-session's: pass the store as the first argument of `middleware(store, options)`. Throws. */
+    store?: never
+    /** express-session's: use `session.del(key)` or `session.destroy()`. Throws. */
+    unset?: never
+    /** express-session's: use `trustProxy`. Throws. */
+    proxy?: never
   }
 
   /**

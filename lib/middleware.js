@@ -9,11 +9,15 @@ const { Session } = require('./session')
 
 function middleware (store, options) {
   const operations = operationsFor(store)
-  const config = readOptions(options)
+  return filterOf(store, operations, readOptions(options))
+}
+
+// The filter on `store` with a config already read (levelSession reads its options itself).
+function filterOf (store, operations, config) {
   return function genericSessionMiddleware (req, res, next) {
     req.session = res.session = new Session(req, res, store, operations, config)
     next()
   }
 }
 
-module.exports = { middleware }
+module.exports = { middleware, filterOf }

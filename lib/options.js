@@ -15,6 +15,47 @@ const DEFAULTS = Object.freeze({
 
 // Cookies outlive nothing useful past this, and Date cannot represent much further out.
 const MAX_EXPIRE_SECONDS = 100 * 365 * 24 * 60 * 60
+// Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer expire is most often
+// milliseconds given where seconds are meant.
+const BROWSER_MAX_EXPIRE_SECONDS = 400 * 24 * 60 * 60
+
+// The options this package reads (levelSession adds its store's). Anything else is ignored, as
+// the original did, with a warning.
+const KNOWN = new Set(['keys', 'cookies', 'expire', 'cookieName', 'idPrefix', 'sameSite', 'secure', 'trustProxy',
+  'domain', 'path', 'partitioned', 'priority', 'httpOnly', 'lazy', 'strict', 'maxLifetime'])
+const NO_MORE_KNOWN = new Set()
+
+// express-session's options, which code ported from it passes: each has another name here or is
+// not needed, and ignoring it would silently change what the application asked for (an ignored
+// `secret` means unsigned cookies). They throw, saying what to do instead.
+const EXPRESS_SESSION = {
+  secret: 'use keys, an array of secrets, newest first: { keys: [\'a secret\'] } (secret alone would leave cookies unsigned)',
+  cookie: 'the cookie\'s attributes are top-level options here: expire (seconds, where cookie.maxAge was milliseconds), path, domain, secure, sameSite, httpOnly',
+  saveUninitialized: 'use lazy (saveUninitialized: false is lazy: true)',
+  resave: 'not needed: only the keys a request sets are written; remove it',
+  name: 'use cookieName',
+  rolling: 'not needed: the expiry is refreshed on every request; remove it',
+  genid: 'no equivalent: session ids are generated natively (30 random bytes); remove it',
+  store: 'pass the store as the first argument: middleware(store, options), or genericSession(req, res, store, options)',
+  unset: 'not an option here: to remove data, call session.del(key) or session.destroy(); remove it',
+  proxy: 'use trustProxy'
+}
+
+// What a warning about an unknown option suggests for some common ones.
+const UNKNOWN_HINTS = {
+  maxAge: 'expire, in seconds',
+  expires: 'expire, in seconds from each request',
+  signed: 'keys (cookies are signed when keys are given)'
+}
+
+// Warnings, once per kind (`code`) per process: for what code written for generic-session 0.1.2
+// may pass, where throwing would break it.
+const WARNED = new Set()
+function warnOnce (code, message) {
+  if (WARNED.has(code)) return
+  WARNED.add(code)
+  process.emitWarning(message, { type: 'GenericSessionWarning', code })
+}
 
 // RFC 6265 cookie-name: an RFC 7230 token.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -23,17 +64,60 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const configs = new WeakMap()
 let defaultConfig
 
-function readOptions (options) {
+// `storeOptions`: names that are not this package's session options but are known where the
+// options come from (levelSession's store options), so no warning names them.
+function readOptions (options, storeOptions = NO_MORE_KNOWN) {
   // Falsy means defaults, as the original's `options || {}`.
   if (!options) return defaultConfig || (defaultConfig = buildConfig({}))
   if (typeof options !== 'object') throw new TypeError('options must be an object')
   let config = configs.get(options)
   if (config === undefined) {
+    checkNames(options, storeOptions)
     config = buildConfig(options)
     // A Cookies object belongs to one request: caching it would only hold that request in memory.
     if (!options.cookies) configs.set(options, config)
   }
   return config
+}
+
+// Throws for express-session's options (all of them at once, each with what to do instead); warns
+// once for any other name this package does not read.
+function checkNames (options, storeOptions) {
+  const given = Object.keys(options).filter((name) => options[name] !== undefined)
+  const ported = given.filter((name) => Object.hasOwn(EXPRESS_SESSION, name))
+  if (ported.length === 1) {
+    throw new TypeError(`options.${ported[0]} is an express-session option: ${expressFix(ported[0], options)}`)
+  }
+  if (ported.length > 1) {
+    throw new TypeError(`options ${ported.join(', ')} are express-session options:${ported.map((name) => `\n  ${name}: ${expressFix(name, options)}`).join('')}`)
+  }
+  const unknown = given.filter((name) => !KNOWN.has(name) && !storeOptions.has(name))
+  if (unknown.length > 0) {
+    const hints = unknown.map(unknownHint).filter(Boolean)
+    warnOnce('GENERIC_SESSION_UNKNOWN_OPTION', `generic-session ignores option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` +
+      `${hints.length ? ` (${hints.join('; ')})` : ''}; the options it reads are ${[...KNOWN, ...storeOptions].join(', ')}`)
+  }
+}
+
+// The fix for express-session's option `name`; for `cookie`, also its attributes as options here.
+function expressFix (name, options) {
+  const fix = EXPRESS_SESSION[name]
+  if (name !== 'cookie' || !options.cookie || typeof options.cookie !== 'object') return fix
+  const cookie = options.cookie
+  const here = []
+  if (typeof cookie.maxAge === 'number' && cookie.maxAge > 0) here.push(`expire: ${Math.max(1, Math.round(cookie.maxAge / 1000))}`)
+  for (const attribute of ['path', 'domain', 'secure', 'sameSite', 'httpOnly', 'priority', 'partitioned']) {
+    const value = cookie[attribute]
+    if (typeof value === 'string' || typeof value === 'boolean') here.push(`${attribute}: ${typeof value === 'string' ? `'${value}'` : value}`)
+  }
+  return here.length ? `${fix}; for this cookie: { ${here.join(', ')} }` : fix
+}
+
+function unknownHint (name) {
+  if (Object.hasOwn(UNKNOWN_HINTS, name)) return `${name}: use ${UNKNOWN_HINTS[name]}`
+  const lower = name.toLowerCase()
+  const known = [...KNOWN].find((option) => option.toLowerCase() === lower)
+  return known ? `${name}: did you mean ${known}?` : null
 }
 
 function buildConfig (options) {
@@ -61,9 +145,22 @@ function buildConfig (options) {
 }
 
 // Seconds, as a number or a numeric string (the original multiplied whatever it got by 1000, so
-// `expire: process.env.SESSION_SECONDS` worked).
+// `expire: process.env.SESSION_SECONDS` worked). Past what browsers keep it warns (once) rather
+// than throws: 0.1.2 took any number.
 function readExpire (option) {
-  return readSeconds(option, 'expire')
+  const seconds = readSeconds(option, 'expire')
+  if (seconds > BROWSER_MAX_EXPIRE_SECONDS) {
+    warnOnce('GENERIC_SESSION_EXPIRE_OVER_400_DAYS', `options.expire is ${seconds} seconds (${span(seconds)}): expire is in seconds, ` +
+      'not milliseconds (1209600000 is a 38-year cookie; two weeks is 1209600). Browsers keep a cookie at most 400 days; ' +
+      'the store would keep the session for the whole expire')
+  }
+  return seconds
+}
+
+// Seconds as days or years, for messages.
+function span (seconds) {
+  const days = seconds / 86400
+  return days < 730 ? `${Math.round(days)} days` : `${Math.round(days / 365.25)} years`
 }
 
 function readSeconds (option, name) {
@@ -87,17 +184,32 @@ function readIdPrefix (prefix) {
 }
 
 // An array of secrets (strings or Buffers), or a Keygrip-like object used as is; falsy means
-// unsigned cookies, as in the original. The message is the original's, which callers may match.
+// unsigned cookies, as in the original. Messages start with the original's, which callers may match.
+const INVALID_KEYS = 'invalid keys provided: keys must be an array of secret strings or a Keygrip-like object'
+
 function readKeys (keys) {
   if (!keys) return null
   if (Array.isArray(keys)) {
-    if (keys.length === 0 || !keys.every(isSecret)) throw new Error('invalid keys provided')
+    if (keys.length === 0) throw new Error(`${INVALID_KEYS}; got an empty array`)
+    const bad = keys.findIndex((key) => !isSecret(key))
+    if (bad !== -1) throw new Error(`${INVALID_KEYS}; keys[${bad}] is ${describeKey(keys[bad])}, not a non-empty string or Buffer`)
     return keys.slice()
   }
   if (typeof keys.sign === 'function' && typeof keys.verify === 'function' && typeof keys.index === 'function') {
     return keys
   }
-  throw new Error('invalid keys provided')
+  // A lone secret string (express-session's `secret`, ported): the message alone, never the secret.
+  if (typeof keys === 'string') throw new Error(INVALID_KEYS)
+  throw new Error(`${INVALID_KEYS}; got ${describeKey(keys)}`)
+}
+
+// A bad key, described without showing what may be a secret.
+function describeKey (key) {
+  if (typeof key === 'string') return 'an empty string'
+  if (Buffer.isBuffer(key)) return 'an empty Buffer'
+  if (key === null) return 'null'
+  if (Array.isArray(key)) return 'an array'
+  return typeof key === 'object' ? 'an object without sign, verify and index methods' : `a ${typeof key}`
 }
 
 function isSecret (key) {
@@ -151,8 +263,13 @@ function readCookieOptions (options, cookieName) {
     if (domain !== undefined) throw new TypeError('options.domain must not be set for a __Host- cookie (options.cookieName)')
     if (path !== '/') throw new TypeError(`options.path must be '/' for a __Host- cookie (options.cookieName), got ${JSON.stringify(path)}`)
   }
-  if (sameSite === 'none' && secure === false) {
-    throw new TypeError("options.sameSite 'none' needs options.secure true or 'auto': browsers drop SameSite=None cookies without Secure")
+  // Not with 'auto' either: over plain http (or behind a TLS proxy without trustProxy) the cookie
+  // would go without Secure, browsers would drop it, and every request would start a new session.
+  if (sameSite === 'none' && secure !== true) {
+    const why = secure === false
+      ? 'browsers drop a SameSite=None cookie without Secure'
+      : "browsers drop a SameSite=None cookie without Secure, which 'auto' leaves out over http: every request over http would start a new session"
+    throw new TypeError(`options.sameSite 'none' needs options.secure: true, got ${describe(secure)}${options.secure === undefined ? ' (the default)' : ''}: ${why}`)
   }
   if (partitioned && secure === false) {
     throw new TypeError('options.partitioned needs options.secure true or \'auto\': browsers drop Partitioned cookies without Secure')

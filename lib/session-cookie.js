@@ -85,6 +85,15 @@ function keygripCookie ({ cookieName, expireMs, keys, attributes, secureFor }) {
   }
 }
 
+// A cookie value is a token only when it is 1 to 256 base64 characters, either alphabet: the rule
+// of the native path (src/cookie/token.rs, is_plausible), applied here to what a Cookies object
+// read. Anything else (an oversized value, spaces, quotes, backslashes) is no token: a new session.
+const TOKEN = /^[A-Za-z0-9+/=_-]{1,256}$/
+
+function carriedToken (value) {
+  return typeof value === 'string' && TOKEN.test(value) ? value : null
+}
+
 // Calls the Cookies object as the original did, with the cookie's attributes added to the options
 // (`secure` only when set to true or false: with 'auto' the Cookies object decides, as before).
 function managedCookie ({ cookieName, expireMs, keys, attributes, secure }, cookies) {
@@ -99,15 +108,14 @@ function managedCookie ({ cookieName, expireMs, keys, attributes, secure }, cook
   return {
     begin (req, res, nowMs) {
       const opts = optionsAt(nowMs)
-      let token = cookies.get(cookieName, opts)
-      if (typeof token !== 'string' || token === '') token = newToken()
+      const token = carriedToken(cookies.get(cookieName, opts)) || newToken()
       cookies.set(cookieName, token, opts)
       return token
     },
     start (req, res, nowMs) {
       const opts = optionsAt(nowMs)
-      const token = cookies.get(cookieName, opts)
-      if (typeof token !== 'string' || token === '') return { token: newToken(), fresh: true }
+      const token = carriedToken(cookies.get(cookieName, opts))
+      if (token === null) return { token: newToken(), fresh: true }
       cookies.set(cookieName, token, opts)
       return { token, fresh: false }
     },

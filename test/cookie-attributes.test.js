@@ -69,6 +69,7 @@ describe('cookie attributes', () => {
       [{ path: '/app' }, /^s=[^;]+; path=\/app; expires=/],
       [{ priority: 'High' }, /GMT; priority=high; samesite=lax; httponly$/],
       [{ partitioned: true, secure: true, sameSite: 'none' }, /; samesite=none; secure; httponly; partitioned$/],
+      [{ cookieName: '__Host-s', sameSite: 'none' }, /; samesite=none; secure; httponly$/],
       [{ cookieName: '__Host-s' }, /^__Host-s=[^;]+; path=\/; expires=[^;]+; samesite=lax; secure; httponly$/],
       [{ cookieName: '__Secure-s', domain: 'example.com' }, /; domain=example\.com; samesite=lax; secure; httponly$/]
     ]
@@ -147,7 +148,11 @@ describe('cookie attributes', () => {
       [{ path: '/a;b' }, /options\.path/],
       [{ path: '/a\nb' }, /options\.path/],
       [{ priority: 'urgent' }, /options\.priority must be one of 'low', 'medium', 'high'/],
-      [{ sameSite: 'none', secure: false }, /options\.sameSite 'none' needs options\.secure/],
+      [{ sameSite: 'none', secure: false }, /^TypeError: options\.sameSite 'none' needs options\.secure: true, got false: browsers drop a SameSite=None cookie without Secure$/],
+      // with 'auto' an http request would get the cookie without Secure, dropped: a new session every time
+      [{ sameSite: 'none' }, /^TypeError: options\.sameSite 'none' needs options\.secure: true, got "auto" \(the default\): .*every request over http would start a new session$/],
+      [{ sameSite: 'None', secure: 'auto' }, /^TypeError: options\.sameSite 'none' needs options\.secure: true, got "auto": /],
+      [{ sameSite: 'none', secure: 'auto', trustProxy: true }, /options\.sameSite 'none' needs options\.secure: true/],
       [{ partitioned: true, secure: false }, /options\.partitioned needs options\.secure/],
       [{ cookieName: '__Host-s', secure: false }, /options\.secure cannot be false for a __Host- cookie/],
       [{ cookieName: '__Host-s', domain: 'example.com' }, /options\.domain must not be set for a __Host- cookie/],

@@ -101,6 +101,15 @@ describe('levelSession', () => {
       filter = genericSession.levelSession(dir)
       assert.strictEqual(typeof filter, 'function')
     })
+
+    it('throws for express-session\'s options, saying what to use, leaving the location free', async () => {
+      assert.throws(() => genericSession.levelSession({ location: dir, secret: 'x' }), (err) =>
+        err instanceof TypeError && /^options\.secret is an express-session option: use keys/.test(err.message))
+      assert.throws(() => genericSession.levelSession({ location: dir, name: 'sid', store: {} }), (err) =>
+        err instanceof TypeError && /^options name, store are express-session options:\n {2}name: use cookieName\n {2}store: /.test(err.message))
+      filter = genericSession.levelSession(dir)
+      assert.strictEqual(typeof filter, 'function')
+    })
   })
 })
 

@@ -5,6 +5,8 @@
 // SIGKILL in the middle of heavy writing; and one process at a time holds a location.
 
 const assert = require('assert')
+const fs = require('fs')
+const path = require('path')
 const genericSession = require('..')
 const { sessions, HAMMER_SESSIONS, PAD } = require('./fixtures/level-dataset')
 const { HOUR, tempDir, removeDir, api, closeStore, closeQuietly, Child, runChild } = require('./helpers/level')
@@ -149,6 +151,12 @@ describe('LevelStore across processes', () => {
       assert.throws(() => LevelStore(dir), locked)
       assert.throws(() => LevelStore({ location: dir }), locked)
       assert.throws(() => genericSession.levelSession(dir), locked)
+      // naming the holder, which is running
+      assert.throws(() => LevelStore(dir), (err) => {
+        assert.ok(err.message.includes(`its lock is held by process ${holder.proc.pid}, which is still running (stop it or close its store first`), err.message)
+        assert.strictEqual(err.code, undefined, 'no N-API code')
+        return true
+      })
       await holder.kill('SIGKILL')
       const store = LevelStore(dir)
       stores.push(store)
@@ -157,14 +165,33 @@ describe('LevelStore across processes', () => {
       assert.strictEqual(await s.get('id', 'k'), 'mine now')
     })
 
+    it('says when the pid in the lock file is not running here (another container or host holding the lock)', async () => {
+      const holder = child('hold')
+      await holder.waitForLine((line) => line === 'open', 'the holder opens the store')
+      // as a holder in another pid namespace would have written it: a pid no process here has
+      fs.writeFileSync(path.join(dir, 'generic-session.lock'), '2147483647\n')
+      assert.throws(() => LevelStore(dir), (err) => {
+        assert.strictEqual(err.message, `LevelStore: ${JSON.stringify(dir)} is in use: its lock is held by another process (the lock file names ` +
+          'process 2147483647, which is not running on this machine: the holder may be in another container or on another host sharing ' +
+          'the directory, or opening it this very moment)')
+        return true
+      })
+      await holder.kill('SIGKILL')
+      const store = LevelStore(dir)
+      stores.push(store)
+      assert.strictEqual(fs.readFileSync(path.join(dir, 'generic-session.lock'), 'utf8'), `${process.pid}\n`, 'the new holder writes its pid')
+    })
+
     it('is refused to another process while this one holds it, and granted after close', async () => {
       const store = LevelStore(dir)
       stores.push(store)
       const refused = await runChild('try-open', dir)
       assert.strictEqual(refused.code, 0, refused.stderr)
-      const { error } = JSON.parse(refused.lines[0])
+      const { error, code } = JSON.parse(refused.lines[0])
       assert.ok(error && error.includes(dir), `the child's error names ${dir}: ${refused.lines[0]}`)
       assert.match(error, /lock|in use/i)
+      assert.ok(error.includes(`its lock is held by process ${process.pid}, which is still running`), error)
+      assert.strictEqual(code, undefined, 'no N-API code')
 
       assert.ok(!(await closeStore(store)))
       const granted = await runChild('try-open', dir)

@@ -362,6 +362,11 @@ describe('LevelStore', () => {
     it('throws when the location is already open in this process, naming the path', async () => {
       const first = open()
       assert.throws(() => LevelStore(dir), lockError(dir))
+      assert.throws(() => LevelStore(dir), (err) => {
+        assert.strictEqual(err.message, `LevelStore: ${JSON.stringify(dir)} is in use: its lock is held by this process (${process.pid}): ` +
+          'another LevelStore on this location is open in it (close that one first)')
+        return true
+      })
       assert.throws(() => new LevelStore({ location: dir }), lockError(dir))
       assert.throws(() => genericSession.levelSession(dir), lockError(dir))
       // the failed opens did not disturb the first store, nor release its lock

@@ -10,6 +10,10 @@ const MemoryStore = require('../memory-store')
 const MapStore = require('./helpers/map-store')
 const { stubRequest, stubResponse } = require('./helpers/stubs')
 const { setTimeout: sleep } = require('timers/promises')
+const { execFileSync } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
 
 const cookieValues = (lines) => Object.fromEntries([].concat(lines || []).map((line) => {
   const pair = line.split(';')[0]
@@ -24,12 +28,16 @@ const entryPoints = {
   'filter(store, options)': (store, options) => genericSession.filter(store, options)
 }
 
+// Every invalid keys message starts with the original's words, which callers may match.
+const INVALID_KEYS = 'invalid keys provided: keys must be an array of secret strings or a Keygrip-like object'
 const badOptions = [
-  ['keys', [], /^invalid keys provided$/],
-  ['keys', [1], /^invalid keys provided$/],
-  ['keys', 'str', /^invalid keys provided$/],
-  ['keys', {}, /^invalid keys provided$/],
-  ['keys', [{}], /^invalid keys provided$/],
+  ['keys', [], new RegExp(`^${INVALID_KEYS}; got an empty array$`)],
+  ['keys', [1], new RegExp(`^${INVALID_KEYS}; keys\\[0\\] is a number, not a non-empty string or Buffer$`)],
+  ['keys', ['a', ''], new RegExp(`^${INVALID_KEYS}; keys\\[1\\] is an empty string`)],
+  ['keys', 'str', new RegExp(`^${INVALID_KEYS}$`)],
+  ['keys', {}, new RegExp(`^${INVALID_KEYS}; got an object without sign, verify and index methods$`)],
+  ['keys', true, new RegExp(`^${INVALID_KEYS}; got a boolean$`)],
+  ['keys', [{}], new RegExp(`^${INVALID_KEYS}; keys\\[0\\] is an object`)],
   ['cookies', {}, /cookies/],
   ['cookies', { get () {} }, /cookies/],
   ['cookies', { set () {} }, /cookies/],
@@ -68,8 +76,66 @@ describe('options', () => {
         })
       }
 
-      it('throws Error (not only TypeError) with the original\'s message for keys', () => {
-        assert.throws(() => call(genericSession.MemoryStore(), { keys: [] }), { name: 'Error', message: 'invalid keys provided' })
+      it('throws Error (not only TypeError) starting with the original\'s message for keys', () => {
+        for (const keys of [[], 'a secret', {}]) {
+          assert.throws(() => call(genericSession.MemoryStore(), { keys }), (err) => {
+            assert.strictEqual(err.name, 'Error')
+            assert.ok(err.message.startsWith('invalid keys provided'), err.message)
+            return true
+          })
+        }
+      })
+
+      it('says keys must be an array for a lone secret string (as express-session\'s secret would be), never showing it', () => {
+        assert.throws(() => call(genericSession.MemoryStore(), { keys: 'hunter2' }), (err) => {
+          assert.strictEqual(err.message, INVALID_KEYS)
+          return true
+        })
+      })
+
+      describe('express-session\'s options throw, saying what to use instead', () => {
+        const ported = [
+          ['secret', 'a secret', /^options\.secret is an express-session option: use keys, an array of secrets, newest first: \{ keys: \['a secret'\] \} \(secret alone would leave cookies unsigned\)$/],
+          ['cookie', { secure: false }, /^options\.cookie is an express-session option: the cookie's attributes are top-level options here: expire \(seconds, where cookie\.maxAge was milliseconds\), path, domain, secure, sameSite, httpOnly; for this cookie: \{ secure: false \}$/],
+          ['cookie', { maxAge: 86400000, path: '/app', httpOnly: true, sameSite: 'strict', domain: 'example.com' },
+            /for this cookie: \{ expire: 86400, path: '\/app', domain: 'example\.com', sameSite: 'strict', httpOnly: true \}$/],
+          ['saveUninitialized', false, /^options\.saveUninitialized is an express-session option: use lazy \(saveUninitialized: false is lazy: true\)$/],
+          ['resave', false, /^options\.resave is an express-session option: not needed: only the keys a request sets are written; remove it$/],
+          ['name', 'sid', /^options\.name is an express-session option: use cookieName$/],
+          ['rolling', true, /^options\.rolling is an express-session option: not needed: the expiry is refreshed on every request; remove it$/],
+          ['genid', () => 'id', /^options\.genid is an express-session option: no equivalent: session ids are generated natively \(30 random bytes\); remove it$/],
+          ['store', genericSession.MemoryStore(), /^options\.store is an express-session option: pass the store as the first argument: middleware\(store, options\), or genericSession\(req, res, store, options\)$/],
+          ['unset', 'destroy', /^options\.unset is an express-session option: not an option here: to remove data, call session\.del\(key\) or session\.destroy\(\); remove it$/],
+          ['proxy', true, /^options\.proxy is an express-session option: use trustProxy$/]
+        ]
+        for (const [name, value, message] of ported) {
+          it(`${name}: ${typeof value === 'object' ? JSON.stringify(value) || 'a store' : String(value)}`, () => {
+            assert.throws(() => call(genericSession.MemoryStore(), { keys: ['k'], [name]: value }), (err) => {
+              assert.ok(err instanceof TypeError, String(err))
+              assert.match(err.message, message)
+              return true
+            })
+          })
+        }
+
+        it('names every one given at once, each with its fix', () => {
+          const options = { secret: 'x', resave: false, saveUninitialized: false, cookie: { maxAge: 60000 } }
+          assert.throws(() => call(genericSession.MemoryStore(), options), (err) => {
+            assert.ok(err instanceof TypeError)
+            assert.strictEqual(err.message, [
+              'options secret, resave, saveUninitialized, cookie are express-session options:',
+              "  secret: use keys, an array of secrets, newest first: { keys: ['a secret'] } (secret alone would leave cookies unsigned)",
+              '  resave: not needed: only the keys a request sets are written; remove it',
+              '  saveUninitialized: use lazy (saveUninitialized: false is lazy: true)',
+              "  cookie: the cookie's attributes are top-level options here: expire (seconds, where cookie.maxAge was milliseconds), path, domain, secure, sameSite, httpOnly; for this cookie: { expire: 60 }"
+            ].join('\n'))
+            return true
+          })
+        })
+
+        it('leaves one given as undefined alone', () => {
+          assert.doesNotThrow(() => call(genericSession.MemoryStore(), { secret: undefined, name: undefined }))
+        })
       })
     })
 
@@ -152,7 +218,7 @@ describe('options', () => {
       })
     }
 
-    it('ignores unknown options, keeping them on session.options as the original did', () => {
+    it('ignores unknown options (with a warning, below), keeping them on session.options as the original did', () => {
       const res = stubResponse()
       const session = genericSession(stubRequest(), res, genericSession.MemoryStore(), { foo: 1, signed: 'whatever', maxAge: -1 })
       assert.match(session.token, /^[A-Za-z0-9+/]{40}$/)
@@ -210,6 +276,95 @@ describe('options', () => {
       await session.set('a', 1)
       assert.strictEqual(seen, 1209600000)
     })
+  })
+})
+
+// Warnings are once per kind per process: each case runs in a fresh one and reports what it got.
+describe('warnings for what code written for 0.1.2 may pass (GenericSessionWarning, once per kind)', () => {
+  const UNKNOWN = 'GENERIC_SESSION_UNKNOWN_OPTION'
+  const EXPIRE = 'GENERIC_SESSION_EXPIRE_OVER_400_DAYS'
+  const KNOWN_LIST = 'keys, cookies, expire, cookieName, idPrefix, sameSite, secure, trustProxy, domain, path, partitioned, priority, httpOnly, lazy, strict, maxLifetime'
+
+  // The warnings `script` emits in a process of its own, with `genericSession`, `store`, `req()`
+  // and `res()` in scope.
+  function warningsOf (script) {
+    const prelude = `const genericSession = require(${JSON.stringify(require.resolve('..'))})
+      const store = genericSession.MemoryStore()
+      const req = () => ({ headers: {}, connection: { encrypted: false } })
+      const res = () => ({ getHeader () {}, setHeader () {} })
+      const warnings = []
+      process.on('warning', (w) => warnings.push({ name: w.name, code: w.code, message: w.message }))
+      process.on('exit', () => process.stdout.write(JSON.stringify(warnings)))
+`
+    const out = execFileSync(process.execPath, ['--no-warnings', '-e', prelude + script], { encoding: 'utf8', timeout: 20000 })
+    return JSON.parse(out)
+  }
+
+  it('an unknown option warns once, naming it and the options read, however many follow', () => {
+    const warnings = warningsOf(`
+      genericSession.middleware(store, { foo: 1 })
+      genericSession.middleware(store, { bar: 2 })
+      genericSession(req(), res(), store, { baz: 3 })
+      genericSession.filter(store, { foo: 4 })`)
+    assert.deepStrictEqual(warnings, [{
+      name: 'GenericSessionWarning',
+      code: UNKNOWN,
+      message: `generic-session ignores option foo; the options it reads are ${KNOWN_LIST}`
+    }])
+  })
+
+  it('names every unknown option of the options object, with a hint where one helps', () => {
+    const [warning, ...more] = warningsOf("genericSession.middleware(store, { maxAge: 60000, cookiename: 'sid', signed: true, other: 1 })")
+    assert.deepStrictEqual(more, [])
+    assert.strictEqual(warning.code, UNKNOWN)
+    assert.strictEqual(warning.message, 'generic-session ignores options maxAge, cookiename, signed, other (maxAge: use expire, in seconds; ' +
+      'cookiename: did you mean cookieName?; signed: use keys (cookies are signed when keys are given)); ' +
+      `the options it reads are ${KNOWN_LIST}`)
+  })
+
+  it('expire above 400 days warns once, saying expire is in seconds', () => {
+    const warnings = warningsOf(`
+      genericSession.middleware(store, { expire: 1209600000 })
+      genericSession.middleware(store, { expire: 40000000 })
+      genericSession(req(), res(), store, { expire: '1209600000' })`)
+    assert.deepStrictEqual(warnings, [{
+      name: 'GenericSessionWarning',
+      code: EXPIRE,
+      message: 'options.expire is 1209600000 seconds (38 years): expire is in seconds, not milliseconds (1209600000 is a 38-year cookie; ' +
+        'two weeks is 1209600). Browsers keep a cookie at most 400 days; the store would keep the session for the whole expire'
+    }])
+  })
+
+  it('each kind warns once in the same process', () => {
+    const warnings = warningsOf(`
+      for (let i = 0; i < 3; i++) {
+        genericSession.middleware(store, { expire: 500 * 86400, ['unknown' + i]: true })
+        genericSession(req(), res(), store, { expire: 3e9, ['other' + i]: true })
+      }`)
+    assert.deepStrictEqual(warnings.map((w) => w.code), [UNKNOWN, EXPIRE])
+    assert.match(warnings[0].message, /^generic-session ignores option unknown0;/)
+    assert.match(warnings[1].message, /^options\.expire is 43200000 seconds \(500 days\): expire is in seconds/)
+  })
+
+  it('nothing warns for the original\'s options, this package\'s, 400 days, levelSession\'s store options, or express-session\'s (which throw)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-warn-'))
+    try {
+      const warnings = warningsOf(`
+        const Cookies = require('cookies')
+        const request = req()
+        const response = res()
+        genericSession(request, response, store, { keys: ['k'], cookies: new Cookies(request, response, { keys: ['k'] }), expire: 60, cookieName: 'sid', idPrefix: '' })
+        genericSession.middleware(store, { expire: 400 * 86400, sameSite: 'strict', secure: true, trustProxy: true, domain: 'example.com',
+          path: '/', partitioned: true, priority: 'high', httpOnly: true, lazy: true, strict: true, maxLifetime: 3600, foo: undefined })
+        const filter = genericSession.levelSession({ location: ${JSON.stringify(dir)}, sync: false, sweepInterval: 1000, cacheSize: 0, keys: ['k'] })
+        for (const secret of ['s', 'another']) {
+          try { genericSession.middleware(store, { secret }) } catch (err) {}
+        }
+        filter.close(() => {})`)
+      assert.deepStrictEqual(warnings, [])
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

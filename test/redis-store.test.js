@@ -309,13 +309,15 @@ describeWithRedis('RedisStore', function () {
       [{ url: 7 }, /options\.url must be a redis:\/\/ or rediss:\/\/ URL/],
       [{ url: 'redis://a', cluster: ['redis://b'] }, /one of options\.url .*, options\.cluster .* or options\.sentinel, not url and cluster/],
       [{ cluster: ['redis://b'], sentinel: { name: 'm', nodes: ['redis://c'] } }, /not cluster and sentinel/],
-      [{ host: 'redis.example', port: 6380 }, /unknown option host: use url: 'redis:\/\/host:port'/],
-      [{ url: 'redis://a', password: 'x' }, /unknown option password: use url/],
-      [{ url: 'redis://a', retries: 3 }, /unknown option retries \(known: url, cluster, sentinel, tls,/],
+      [{ host: 'redis.example' }, /^TypeError: RedisStore: unknown option host: use url: 'redis:\/\/host:port'; the known ones are url, cluster, sentinel, tls, prefix, nearCache, connectTimeout, commandTimeout, maxPending$/],
+      [{ host: 'redis.example', port: 6380 }, /^TypeError: RedisStore: unknown options host, port \(host: use url: 'redis:\/\/host:port'; port: use url: 'redis:\/\/host:port'\); the known ones are url, cluster, /],
+      [{ url: 'redis://a', password: 'x' }, /unknown option password: use url: 'redis:\/\/:password@host:port', or sentinel\.password with Sentinel; the known ones are url,/],
+      [{ url: 'redis://a', retries: 3 }, /^TypeError: RedisStore: unknown option retries; the known ones are url, cluster, sentinel, tls, prefix, nearCache, connectTimeout, commandTimeout, maxPending$/],
+      [{ url: 'redis://a', retries: 3, lazyConnect: true, db: 1 }, /unknown options retries, lazyConnect, db \(db: use url: 'redis:\/\/host:port\/db', or sentinel\.db with Sentinel\); the known ones are url,/],
       [{ sentinel: { nodes: ['redis://a:26379'] } }, /options\.sentinel\.name must be the master's name/],
       [{ sentinel: { name: 'm', nodes: [] } }, /options\.sentinel\.nodes must be a non-empty array/],
       [{ sentinel: { name: 'm', nodes: ['http://a'] } }, /options\.sentinel\.nodes\[0\] must be a redis:\/\//],
-      [{ sentinel: { name: 'm', nodes: ['redis://a'], masterName: 'x' } }, /unknown option sentinel\.masterName/],
+      [{ sentinel: { name: 'm', nodes: ['redis://a'], masterName: 'x' } }, /unknown option sentinel\.masterName; the known ones are sentinel\.name, sentinel\.nodes, sentinel\.username, sentinel\.password, sentinel\.db$/],
       [{ sentinel: { name: 'm', nodes: ['redis://a'], db: -1 } }, /options\.sentinel\.db must be a whole number/],
       [{ url: 'redis://a', tls: {} }, /options\.tls needs rediss:\/\/ URLs in options\.url/],
       [{ url: 'rediss://a', tls: 'yes' }, /options\.tls must be an object/],
@@ -324,7 +326,8 @@ describeWithRedis('RedisStore', function () {
       [{ url: 'rediss://a', tls: { cert: '-----BEGIN CERTIFICATE-----' } }, /tls\.cert and options\.tls\.key go together/],
       [{ url: 'rediss://a', tls: { rejectUnauthorized: 'no' } }, /tls\.rejectUnauthorized must be true or false/],
       [{ url: 'rediss://a', tls: { servername: 'b' } }, /tls\.servername is not supported/],
-      [{ url: 'rediss://a', tls: { ciphers: 'x' } }, /unknown option tls\.ciphers/],
+      [{ url: 'rediss://a', tls: { ciphers: 'x' } }, /unknown option tls\.ciphers; the known ones are tls\.ca, tls\.cert, tls\.key, tls\.rejectUnauthorized$/],
+      [{ nearCache: { size: 1 } }, /unknown option nearCache\.size; the known ones are nearCache\.max$/],
       [{ cluster: [] }, /options\.cluster must be a non-empty array/],
       [{ cluster: 'redis://a' }, /options\.cluster must be a non-empty array/],
       [{ cluster: ['redis://a', 'nope'] }, /options\.cluster\[1\] must be a redis:\/\/ or rediss:\/\/ URL/],
@@ -340,6 +343,18 @@ describeWithRedis('RedisStore', function () {
         assert.throws(() => RedisStore(options), message)
       })
     }
+
+    // (tls.ca, tls.cert and tls.key, which need real certificates, are in redis-tls.test.js)
+    it('refuses no option the README documents', async () => {
+      const made = [
+        RedisStore({ url: redis.url, prefix: 'p:', nearCache: { max: 1024 }, connectTimeout: 100, commandTimeout: 100, maxPending: 5 }),
+        RedisStore({ url: redis.url, nearCache: false }),
+        RedisStore({ url: 'rediss://127.0.0.1:1', tls: { rejectUnauthorized: true } }),
+        RedisStore({ cluster: ['redis://127.0.0.1:1'], nearCache: false, prefix: 'p:', connectTimeout: 100, commandTimeout: 100, maxPending: 5 }),
+        RedisStore({ sentinel: { name: 'm', nodes: ['redis://127.0.0.1:1'], username: 'u', password: 'p', db: 1 }, nearCache: { max: 0 } })
+      ]
+      await Promise.all(made.map(closeStore))
+    })
 
     it('never puts a password in an options error', () => {
       for (const options of [{ url: 'http://user:hunter2@a' }, { cluster: ['redis://:hunter2@a', 'ftp://:hunter2@b'] },

@@ -1,7 +1,8 @@
 'use strict'
 
 // What this package's stores share: how they read the Store API's `value` and `expire`
-// arguments, the default callback, the closed error, and callable constructors.
+// arguments, the default callback, the closed error, native errors made plain, and callable
+// constructors.
 
 // A session's idle lifetime when nobody says otherwise: 2 weeks, as the originals. options.js
 // (the `expire` option, in seconds) and MemoryStore (`cache.maxAge`) default to it too.
@@ -34,6 +35,14 @@ function closedError (storeName) {
   return new Error(`${storeName} is closed`)
 }
 
+// An error the native side threw, as this package's own: napi-rs gives each one a `code` naming an
+// N-API status ('GenericFailure' for ours), which says nothing to users and is no code of this
+// package to match on. Same message, no code; anything else (errors made in JavaScript) as is.
+function plainError (err) {
+  if (!(err instanceof Error) || typeof err.code !== 'string' || Object.getPrototypeOf(err) !== Error.prototype) return err
+  return new Error(err.message)
+}
+
 // `Class` as a function that makes instances with or without `new`, as the originals' store
 // factories do; `instanceof` holds for what it makes. `make` builds the instance (by default
 // `new Class(...args)`); `name` is the factory's name (by default the class's).
@@ -47,4 +56,4 @@ function callable (Class, { name = Class.name, make = (...args) => new Class(...
   return Factory
 }
 
-module.exports = { DEFAULT_EXPIRE_MS, noop, expireMs, setAsJson, closedError, callable }
+module.exports = { DEFAULT_EXPIRE_MS, noop, expireMs, setAsJson, closedError, plainError, callable }

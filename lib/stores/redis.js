@@ -24,9 +24,9 @@ const OPTIONS = new Set(['url', 'cluster', 'sentinel', 'tls', 'prefix', 'nearCac
 const INSTEAD = {
   host: 'use url: \'redis://host:port\'',
   port: 'use url: \'redis://host:port\'',
-  password: 'use url: \'redis://:password@host:port\' (for Sentinel, sentinel.password)',
-  username: 'use url: \'redis://user:password@host:port\' (for Sentinel, sentinel.username)',
-  db: 'use url: \'redis://host:port/db\' (for Sentinel, sentinel.db)',
+  password: 'use url: \'redis://:password@host:port\', or sentinel.password with Sentinel',
+  username: 'use url: \'redis://user:password@host:port\', or sentinel.username with Sentinel',
+  db: 'use url: \'redis://host:port/db\', or sentinel.db with Sentinel',
   socket: 'use url: \'unix:///path/to/redis.sock\'',
   path: 'use url: \'unix:///path/to/redis.sock\'',
   client: 'RedisStore makes its own connection: use url, cluster or sentinel',
@@ -34,7 +34,7 @@ const INSTEAD = {
   name: 'use sentinel: { name, nodes }',
   ttl: 'the expiry is the session\'s expire option'
 }
-const TLS_OPTIONS = new Set(['ca', 'cert', 'key', 'servername', 'rejectUnauthorized'])
+const TLS_OPTIONS = new Set(['ca', 'cert', 'key', 'rejectUnauthorized'])
 const SENTINEL_OPTIONS = new Set(['name', 'nodes', 'username', 'password', 'db'])
 const NEAR_CACHE_OPTIONS = new Set(['max'])
 
@@ -59,7 +59,7 @@ class RedisStore extends TicketedStore {
         }, deliver)
       } catch (err) {
         // InvalidArg: the redis crate could not use the URL(s) or certificates. Anything else (no
-        // thread for the runtime, say) is not the options' fault.
+        // thread for the runtime, say) is not the options' fault (TicketedStore makes it plain).
         if (err.code !== 'InvalidArg') throw err
         throw new TypeError(`RedisStore options.${settings.kind}${settings.tls ? ' (or options.tls)' : ''}: ${withoutCredentials(err.message)}`)
       }
@@ -126,13 +126,16 @@ function readRedisOptions (options) {
   }
 }
 
-// Throws for a key of `object` not in `known`, naming it (and what to use, where `instead` says).
+// Throws for the keys of `object` not in `known`, naming each (with what to use, where `instead`
+// says) and listing the known ones.
 function checkKnown (object, known, path, instead = {}) {
-  for (const name of Object.keys(object)) {
-    if (known.has(name) || object[name] === undefined) continue
-    const hint = instead[name] ? `: ${instead[name]}` : ` (known: ${[...known].join(', ')})`
-    throw new TypeError(`RedisStore: unknown option ${path}${name}${hint}`)
-  }
+  const unknown = Object.keys(object).filter((name) => !known.has(name) && object[name] !== undefined)
+  if (unknown.length === 0) return
+  const hinted = unknown.filter((name) => Object.hasOwn(instead, name))
+  let message = `RedisStore: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => path + name).join(', ')}`
+  if (unknown.length === 1 && hinted.length === 1) message += `: ${instead[hinted[0]]}`
+  else if (hinted.length > 0) message += ` (${hinted.map((name) => `${path}${name}: ${instead[name]}`).join('; ')})`
+  throw new TypeError(`${message}; the known ones are ${[...known].map((name) => path + name).join(', ')}`)
 }
 
 function readSentinel (sentinel) {
@@ -186,10 +189,11 @@ function readTls (tls, urls, kind) {
   if (!tls || typeof tls !== 'object' || Array.isArray(tls)) {
     throw new TypeError('RedisStore options.tls must be an object { ca, cert, key, rejectUnauthorized }')
   }
-  checkKnown(tls, TLS_OPTIONS, 'tls.')
+  // Node's servername, refused with its reason before the unknown options.
   if (tls.servername !== undefined) {
     throw new TypeError('RedisStore options.tls.servername is not supported: the server\'s certificate is checked against the host in the URL, so put that name in the URL')
   }
+  checkKnown(tls, TLS_OPTIONS, 'tls.')
   if (!urls.every((url) => TLS_SCHEMES.test(url))) {
     throw new TypeError(`RedisStore options.tls needs rediss:// URLs in options.${kind}`)
   }

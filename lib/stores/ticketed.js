@@ -30,7 +30,7 @@
 // The Store API methods below are then the store's; it adds whatever is its own (options, getters).
 
 const { StoreCall } = require('../native')
-const { noop, expireMs, setAsJson, closedError } = require('./common')
+const { noop, expireMs, setAsJson, closedError, plainError } = require('./common')
 const { storedText, userKeys } = require('./texts')
 
 const MAX_TICKET = 0xffffffff
@@ -55,7 +55,11 @@ class TicketedStore {
     this.#maxPending = maxPending
     this.#startEachTurn = startEachTurn
     if (peeks) this.#inFlight = new Map()
-    this.#core = makeCore((text) => tickets.deliver(text))
+    try {
+      this.#core = makeCore((text) => tickets.deliver(text))
+    } catch (err) {
+      throw plainError(err)
+    }
   }
 
   get (id, key, expire, callback) {
@@ -207,7 +211,7 @@ class Tickets {
     try {
       sent = send(ticket)
     } catch (err) {
-      return process.nextTick(callback, err)
+      return process.nextTick(callback, plainError(err))
     }
     if (!sent) return process.nextTick(callback, closedError())
     this.pending.set(ticket, callback)

@@ -24,7 +24,8 @@ pub struct JsLevelStore {
 
 #[napi]
 impl JsLevelStore {
-  /// Opens `location` (synchronously: errors throw here, naming the path).
+  /// Opens `location` (synchronously: errors throw here, naming the path; lib/stores/ticketed.js
+  /// rethrows them as plain Errors, without the `code` napi-rs gives them from their Status).
   #[napi(constructor)]
   pub fn new(
     location: String,

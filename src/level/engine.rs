@@ -94,23 +94,72 @@ const MEMTABLE_BYTES: u64 = 32 << 20;
 /// Why a location could not be opened.
 #[derive(Debug)]
 pub enum OpenError {
-  /// Another process (or another store in this one) holds the location's lock; the pid of the
-  /// holder when its lock file says.
-  Locked(PathBuf, Option<u32>),
+  /// Another process (or another store in this one) holds the location's lock; who, when its
+  /// lock file says.
+  Locked(PathBuf, Option<Holder>),
   /// Anything else: not a directory, not writable, damaged.
   Failed(PathBuf, String),
+}
+
+/// The process a refused lock file names, as seen when the lock was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+  /// This process: another store in it has the location open.
+  ThisProcess,
+  /// Another process, by pid, and whether a process with that pid runs on this machine (`None`:
+  /// it could not be told). One that does not is in another pid namespace (a container) or on
+  /// another host, or has just locked and not yet written its pid over its predecessor's.
+  Other(u32, Option<bool>),
+}
+
+impl Holder {
+  /// The holder named by a lock file's text (a pid and a newline), if it names one.
+  fn from_lock_text(text: &str) -> Option<Holder> {
+    let pid = text.trim().parse::<u32>().ok().filter(|&pid| pid > 0 && pid <= i32::MAX as u32)?;
+    Some(if pid == std::process::id() { Holder::ThisProcess } else { Holder::Other(pid, process_running(pid)) })
+  }
+}
+
+/// Whether a process with this pid exists on this machine (`kill(pid, 0)`: it may be another
+/// user's, which still counts), or `None` when that cannot be told.
+fn process_running(pid: u32) -> Option<bool> {
+  // SAFETY: signal 0 only checks that the process exists and may be signalled; nothing is sent.
+  // `pid` is positive (Holder::from_lock_text), so it never names a process group.
+  if unsafe { libc::kill(pid as libc::pid_t, 0) } == 0 {
+    return Some(true);
+  }
+  match std::io::Error::last_os_error().raw_os_error() {
+    Some(libc::EPERM) => Some(true),
+    Some(libc::ESRCH) => Some(false),
+    _ => None,
+  }
 }
 
 impl fmt::Display for OpenError {
   fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match self {
-      OpenError::Locked(path, pid) => {
+      OpenError::Locked(path, holder) => {
         write!(f, "LevelStore: {:?} is in use: its lock is held by ", path)?;
-        match pid {
-          Some(pid) => write!(f, "process {pid}")?,
-          None => write!(f, "another process")?,
+        match holder {
+          Some(Holder::ThisProcess) => write!(
+            f,
+            "this process ({}): another LevelStore on this location is open in it (close that one first)",
+            std::process::id()
+          ),
+          Some(Holder::Other(pid, Some(true))) => write!(
+            f,
+            "process {pid}, which is still running (stop it or close its store first; one process at a time \
+             may open a location: for several, use RedisStore)"
+          ),
+          Some(Holder::Other(pid, Some(false))) => write!(
+            f,
+            "another process (the lock file names process {pid}, which is not running on this machine: the \
+             holder may be in another container or on another host sharing the directory, or opening it this \
+             very moment)"
+          ),
+          Some(Holder::Other(pid, None)) => write!(f, "process {pid} (close its store first)"),
+          None => write!(f, "another process (close its store first)"),
         }
-        write!(f, " or another open LevelStore (close that one first)")
       }
       OpenError::Failed(path, why) => write!(f, "LevelStore: cannot open {:?}: {}", path, why),
     }
@@ -255,8 +304,8 @@ fn take_lock(location: &Path) -> std::result::Result<fs::File, OpenError> {
     Ok(()) => {}
     Err(fs::TryLockError::WouldBlock) => {
       let mut text = String::new();
-      let pid = file.read_to_string(&mut text).ok().and_then(|_| text.trim().parse::<u32>().ok());
-      return Err(OpenError::Locked(location.to_owned(), pid));
+      let holder = file.read_to_string(&mut text).ok().and_then(|_| Holder::from_lock_text(&text));
+      return Err(OpenError::Locked(location.to_owned(), holder));
     }
     Err(fs::TryLockError::Error(e)) => return Err(failed(e)),
   }

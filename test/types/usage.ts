@@ -111,6 +111,13 @@ genericSession.middleware(genericSession.MemoryStore(), {
   cookieName: '__Host-s'
 })
 genericSession.middleware(genericSession.MemoryStore(), { sameSite: false, secure: true })
+genericSession.middleware(genericSession.MemoryStore(), { sameSite: 'none', secure: true })
+// express-session's options are refused even from a variable (they throw at run time)
+const ported = { keys: ['k'], secret: 'a secret' }
+// @ts-expect-error express-session's secret: use keys
+genericSession.middleware(genericSession.MemoryStore(), ported)
+// @ts-expect-error express-session's name: use cookieName
+genericSession.middleware(genericSession.MemoryStore(), { name: 'sid' })
 // @ts-expect-error sameSite is one of lax, strict, none or a boolean
 genericSession.middleware(genericSession.MemoryStore(), { sameSite: 'sometimes' })
 // @ts-expect-error secure is a boolean or 'auto'

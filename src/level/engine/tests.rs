@@ -188,9 +188,9 @@ fn data_survives_close_and_reopen_and_the_lock_is_exclusive() {
   e.set("s", "k", b"\"v\"", HOUR, T0).unwrap();
   e.commit().unwrap();
   match Engine::open(&dir, false) {
-    Err(OpenError::Locked(path, pid)) => {
+    Err(OpenError::Locked(path, holder)) => {
       assert_eq!(path, dir);
-      assert_eq!(pid, Some(std::process::id()));
+      assert_eq!(holder, Some(Holder::ThisProcess));
     }
     other => panic!("expected Locked, got {:?}", other.map(|_| ())),
   }
@@ -320,6 +320,34 @@ fn live_sessions_survive_mass_destruction() {
   }
 }
 
+#[test]
+fn a_lock_file_names_its_holder_and_whether_it_runs() {
+  assert_eq!(Holder::from_lock_text(&format!("{}\n", std::process::id())), Some(Holder::ThisProcess));
+  // pid 1 always runs; no pid reaches i32::MAX (Linux's pid_max is at most 2^22).
+  assert_eq!(Holder::from_lock_text("1\n"), Some(Holder::Other(1, Some(true))));
+  assert_eq!(Holder::from_lock_text("2147483647"), Some(Holder::Other(2147483647, Some(false))));
+  for unreadable in ["", "\n", "0\n", "-5\n", "2147483648\n", "pid\n"] {
+    assert_eq!(Holder::from_lock_text(unreadable), None, "{unreadable:?}");
+  }
+}
+
+#[test]
+fn the_in_use_error_says_who_holds_the_lock() {
+  let text = |holder| OpenError::Locked(PathBuf::from("/data/s"), holder).to_string();
+  assert_eq!(
+    text(Some(Holder::ThisProcess)),
+    format!(
+      "LevelStore: \"/data/s\" is in use: its lock is held by this process ({}): another LevelStore on this \
+       location is open in it (close that one first)",
+      std::process::id()
+    )
+  );
+  assert!(text(Some(Holder::Other(1234, Some(true)))).contains("held by process 1234, which is still running"));
+  assert!(text(Some(Holder::Other(1234, Some(false)))).contains("names process 1234, which is not running"));
+  assert!(text(Some(Holder::Other(1234, None))).contains("held by process 1234 (close its store first)"));
+  assert!(text(None).contains("held by another process"));
+}
+
 /// A second open, from this process or another, is refused with the holder's pid while the
 /// first is open: before, during and after a sweep that compacts.
 #[test]
@@ -338,7 +366,7 @@ fn the_lock_holds_through_sweeps_and_compactions() {
       let (mut locked, mut other) = (0, Vec::new());
       while !done.load(Ordering::Relaxed) {
         match Engine::open(&dir, false) {
-          Err(OpenError::Locked(_, Some(pid))) if pid == std::process::id() => locked += 1,
+          Err(OpenError::Locked(_, Some(Holder::ThisProcess))) => locked += 1,
           Err(err) => other.push(err.to_string()),
           Ok(_) => other.push("opened!".into()),
         }
@@ -358,7 +386,7 @@ fn the_lock_holds_through_sweeps_and_compactions() {
   assert_eq!(swept, 60_000);
   assert!(locked > 0 && other.is_empty(), "{locked} refused, others: {:?}", &other[..other.len().min(3)]);
   for outcome in [child_before, child_during, child_after] {
-    assert_eq!(outcome, format!("locked {}", std::process::id()));
+    assert_eq!(outcome, format!("locked {} running Some(true)", std::process::id()));
   }
   e.close().unwrap();
   assert_eq!(child_open(&dir), "opened");
@@ -385,7 +413,8 @@ fn child_probe() {
       drop(e);
       "opened".to_owned()
     }
-    Err(OpenError::Locked(_, pid)) => format!("locked {}", pid.map(|p| p.to_string()).unwrap_or_default()),
+    Err(OpenError::Locked(_, Some(Holder::Other(pid, running)))) => format!("locked {pid} running {running:?}"),
+    Err(OpenError::Locked(_, other)) => format!("locked {other:?}"),
     Err(err) => format!("failed {err}"),
   };
   println!("PROBE: {outcome}");
