@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use redis::{RedisResult, Script};
+use redis::RedisResult;
 
 use super::fields::{self, field, key_of};
 use super::keys::session_key;
@@ -36,6 +36,7 @@ use super::lanes::Lanes;
 use super::link::{Link, Target};
 use super::near_cache::NearCache;
 use super::outbox::Outbox;
+use super::scripts::Scripts;
 use crate::completion::{Completion, Outcome};
 use crate::json_text;
 use crate::operation::{Op, MAX_MOVES_FOLLOWED, TOMBSTONE_MS};
@@ -71,52 +72,6 @@ type Pair = (Option<Vec<u8>>, Option<Vec<u8>>);
 /// name (src/redis/fields.rs).
 pub const REVOKED: &str = fields::REVOKED;
 
-/// The Lua scripts: `revoke`, and `move` in its two forms.
-struct Scripts {
-  /// KEYS[1] hash; ARGV REVOKED, tombstone ms. Returns the id a move took the data to, if the
-  /// hash is a tombstone that names one (which it keeps as it is).
-  revoke: Script,
-  /// KEYS[1] the hash, KEYS[2] the target's hash; ARGV REVOKED, target id, expire ms, tombstone
-  /// ms. One step on one server.
-  move_whole: Script,
-  /// A Cluster's first step, on the source's node: KEYS[1] the hash; ARGV REVOKED, target id,
-  /// tombstone ms. Returns the data it took (nil: nothing to move), which the engine then writes
-  /// to the target's node.
-  move_out: Script,
-}
-
-// A tombstone lasts as long as the session had left (at least), so it outlives any write that
-// was racing it. These lines are shared by the scripts, whose ARGV start with REVOKED and end
-// with the tombstone ms: `ttl` is set, `moved` is the tombstone's value.
-const TOMBSTONE_TTL: &str = "local ttl = redis.call('PTTL', KEYS[1]) if ttl <= 0 then ttl = tonumber(ARGV[#ARGV]) end ";
-const LEAVE_TOMBSTONE: &str =
-  "redis.call('DEL', KEYS[1]) redis.call('HSET', KEYS[1], revoked, moved) redis.call('PEXPIRE', KEYS[1], ttl) ";
-
-impl Scripts {
-  fn new() -> Self {
-    let take_data = "if redis.call('HEXISTS', KEYS[1], revoked) == 1 then return false end \
-       local data = redis.call('HGETALL', KEYS[1]) if #data == 0 then return false end ";
-    Scripts {
-      revoke: Script::new(&format!(
-        "local revoked = ARGV[1] local moved = '1' \
-         local found = redis.call('HGET', KEYS[1], revoked) \
-         if found then if found == '1' then return false end return found end \
-         {TOMBSTONE_TTL}{LEAVE_TOMBSTONE}return false"
-      )),
-      // HSET in slices: Lua's unpack has a limit on how many values it spreads.
-      move_whole: Script::new(&format!(
-        "local revoked = ARGV[1] local moved = ARGV[2] {take_data}{TOMBSTONE_TTL} \
-         redis.call('DEL', KEYS[2]) \
-         for i = 1, #data, 1000 do redis.call('HSET', KEYS[2], unpack(data, i, math.min(i + 999, #data))) end \
-         redis.call('PEXPIRE', KEYS[2], ARGV[3]) {LEAVE_TOMBSTONE}return 1"
-      )),
-      move_out: Script::new(&format!(
-        "local revoked = ARGV[1] local moved = ARGV[2] {take_data}{TOMBSTONE_TTL}{LEAVE_TOMBSTONE}return data"
-      )),
-    }
-  }
-}
-
 pub struct Engine {
   link: Link,
   near: Option<Arc<NearCache>>,
@@ -139,7 +94,7 @@ impl Engine {
     Ok(Engine {
       link,
       near,
-      scripts: Scripts::new(),
+      scripts: Scripts::default(),
       lanes: Lanes::default(),
       prefix: config.prefix,
       command_timeout: config.target.command_timeout,
@@ -264,19 +219,24 @@ impl Engine {
         // Never marked done: its entry goes when this ends, however it ends.
         let _gone = near.map(|near| near.begin_change(&id));
         let mut pipe = redis::pipe();
+        if !link.is_cluster() {
+          // Behind a reply, so other processes' invalidations go out first (src/redis/scripts.rs).
+          pipe.cmd("PING").ignore();
+        }
         pipe.cmd("DEL").arg(session_key(&self.prefix, &id)).ignore();
         link.query::<()>(&pipe).await?;
         Ok(Outcome::Done)
       }
       Op::Revoke { id } => {
         // Down the moves its tombstones name (a destroy() that came after a regenerate()).
+        let tombstone = TOMBSTONE_MS.to_string();
         let mut next = Some(id);
         for _ in 0..=MAX_MOVES_FOLLOWED {
           let Some(id) = next.take() else { break };
           // As for DelAll: the entry goes when this ends.
           let _gone = near.map(|near| near.begin_change(&id));
           let hash = session_key(&self.prefix, &id);
-          next = link.invoke(self.scripts.revoke.key(&hash).arg(REVOKED).arg(TOMBSTONE_MS)).await?;
+          next = self.scripts.revoke.run(link, &[&hash], &[REVOKED, &tombstone]).await?;
         }
         Ok(Outcome::Done)
       }
@@ -286,18 +246,17 @@ impl Engine {
         }
         let _gone = near.map(|near| (near.begin_change(&id), near.begin_change(&to)));
         let (hash, target) = (session_key(&self.prefix, &id), session_key(&self.prefix, &to));
+        let tombstone = TOMBSTONE_MS.to_string();
         if !link.is_cluster() {
-          let mut script = self.scripts.move_whole.prepare_invoke();
-          script.key(&hash).key(&target).arg(REVOKED).arg(&to).arg(expire_ms).arg(TOMBSTONE_MS);
-          link.invoke::<Option<i64>>(&script).await?;
+          let expire = expire_ms.to_string();
+          let args = [REVOKED, &to, &expire, &tombstone];
+          self.scripts.move_whole.run::<Option<i64>>(link, &[&hash, &target], &args).await?;
           return Ok(Outcome::Done);
         }
         // The two hashes are on different slots, so a Cluster moves in two steps: the data leaves
         // (a tombstone naming the target takes its place), then lands. A revoke that comes between
         // them finds the tombstone and revokes the target first, so the late landing is unseen.
-        let mut out = self.scripts.move_out.prepare_invoke();
-        out.key(&hash).arg(REVOKED).arg(&to).arg(TOMBSTONE_MS);
-        let data: Option<Vec<Vec<u8>>> = link.invoke(&out).await?;
+        let data: Option<Vec<Vec<u8>>> = self.scripts.move_out.run(link, &[&hash], &[REVOKED, &to, &tombstone]).await?;
         let Some(data) = data else { return Ok(Outcome::Done) };
         let mut pipe = redis::pipe();
         pipe.atomic().cmd("DEL").arg(&target).ignore();

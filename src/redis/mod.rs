@@ -11,6 +11,7 @@
 //! - [`fields`]: field names in a session's hash (no session key can take the tombstone's).
 //! - [`lanes`]: one session's operations run in call order, different sessions' at once.
 //! - [`runtime`]: the tokio runtime, on a thread of its own.
+//! - [`scripts`]: the Lua scripts (revoke, move), sent so that other processes hear of a change first.
 //! - [`outbox`]: finished operations wait there to cross to JavaScript in batches.
 
 pub mod engine;
@@ -22,4 +23,5 @@ pub mod link;
 pub mod near_cache;
 pub mod outbox;
 pub mod runtime;
+pub mod scripts;
 pub mod watched;
