@@ -10,6 +10,7 @@ const { MemoryStoreCore } = require('../native')
 const { kKeepsContract } = require('../store-contract')
 const { DEFAULT_EXPIRE_MS, noop, setAsJson } = require('./common')
 const { storedText, userKeys } = require('./texts')
+const { warnOnce } = require('../option-names')
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024 // a truck-load, as the original
 const DEFAULT_MAX_AGE_MS = DEFAULT_EXPIRE_MS
@@ -106,15 +107,10 @@ function readCacheOptions (options) {
 // Only options.cache is read, as in the original (0.1.2): code passing more must keep running, so
 // other options are not an error. But `MemoryStore({ max })` for `{ cache: { max } }` is a common
 // mistake that leaves the store at its 64 MiB default, so it is said once per process.
-let warnedOfIgnoredOptions = false
-
 function warnOfIgnoredOptions (options) {
-  if (warnedOfIgnoredOptions) return
   const ignored = Object.keys(options).filter((name) => name !== 'cache' && options[name] !== undefined)
   if (ignored.length === 0) return
-  warnedOfIgnoredOptions = true
-  process.emitWarning(`MemoryStore ignores option(s) ${ignored.join(', ')}: put max and maxAge under options.cache`,
-    { type: 'GenericSessionWarning', code: 'GENERIC_SESSION_IGNORED_OPTION' })
+  warnOnce('GENERIC_SESSION_IGNORED_OPTION', `MemoryStore ignores option(s) ${ignored.join(', ')}: put max and maxAge under options.cache`)
 }
 
 module.exports = MemoryStore
