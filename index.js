@@ -14,6 +14,7 @@ const MemoryStore = require('./lib/stores/memory')
 const LevelStore = require('./lib/stores/level')
 const RedisStore = require('./lib/stores/redis')
 const levelSession = require('./lib/level-session')
+const { userIndexMethods } = require('./lib/users/store-methods')
 
 // genericSession(req, res, store[, options]) -> Session
 function genericSession (req, res, store, options) {
@@ -26,5 +27,7 @@ genericSession.MemoryStore = MemoryStore
 genericSession.LevelStore = LevelStore
 genericSession.RedisStore = RedisStore
 genericSession.levelSession = levelSession
+// listSessions and revokeSessions over any Store API, for custom stores to take in.
+genericSession.userIndexMethods = userIndexMethods
 
 module.exports = genericSession

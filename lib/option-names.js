@@ -8,7 +8,7 @@
 // The options this package reads (levelSession adds its store's). Anything else is ignored, as
 // the original did, with a warning.
 const KNOWN = new Set(['keys', 'cookies', 'expire', 'cookieName', 'idPrefix', 'sameSite', 'secure', 'trustProxy',
-  'domain', 'path', 'partitioned', 'priority', 'httpOnly', 'lazy', 'strict', 'maxLifetime'])
+  'domain', 'path', 'partitioned', 'priority', 'httpOnly', 'lazy', 'strict', 'maxLifetime', 'users', 'maxSessions'])
 const NO_MORE_KNOWN = new Set()
 
 // express-session's options, which code ported from it passes: each has another name here or is

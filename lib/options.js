@@ -64,7 +64,10 @@ function buildConfig (options) {
   const lazy = readBoolean(merged, 'lazy', false)
   const strict = readBoolean(merged, 'strict', false)
   const maxLifetimeMs = merged.maxLifetime === undefined ? null : readSeconds(merged.maxLifetime, 'maxLifetime') * 1000
-  return Object.freeze({ options: merged, expireMs: settings.expireMs, idPrefix, cookie, lazy, strict, maxLifetimeMs })
+  const maxSessions = readMaxSessions(merged.maxSessions)
+  // maxSessions caps the sessions of a user, so it needs them.
+  const users = readBoolean(merged, 'users', false) || maxSessions !== null
+  return Object.freeze({ options: merged, expireMs: settings.expireMs, idPrefix, cookie, lazy, strict, maxLifetimeMs, users, maxSessions })
 }
 
 // Seconds, as a number or a numeric string (the original multiplied whatever it got by 1000, so
@@ -101,9 +104,19 @@ function readCookieName (name) {
   return name
 }
 
+// A NUL first is kept for what is not a session (lib/users/records.js: users' indexes).
 function readIdPrefix (prefix) {
   if (typeof prefix !== 'string') throw new TypeError(`options.idPrefix must be a string, got ${describe(prefix)}`)
+  if (prefix.charCodeAt(0) === 0) throw new TypeError('options.idPrefix must not start with \\u0000 (kept for users\' indexes)')
   return prefix
+}
+
+function readMaxSessions (value) {
+  if (value === undefined) return null
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`options.maxSessions must be a whole number of sessions per user, at least 1, got ${describe(value)}`)
+  }
+  return value
 }
 
 // An array of secrets (strings or Buffers), or a Keygrip-like object used as is; falsy means

@@ -45,9 +45,4 @@ function applicationData (data) {
   return out
 }
 
-// Whether a stored session holds anything of the application's.
-function hasApplicationData (data) {
-  return Object.keys(data).some((key) => !isOwnRecord(key))
-}
-
-module.exports = { CREATED, storeKey, applicationData, hasApplicationData }
+module.exports = { CREATED, storeKey, applicationData }

@@ -4,7 +4,9 @@
 // With a callback a method returns nothing; without one it returns a Promise of the result.
 
 const { noop } = require('./stores/common')
-const { CREATED, storeKey, applicationData, hasApplicationData } = require('./session-keys')
+const { CREATED, storeKey, applicationData } = require('./session-keys')
+const { SessionUser } = require('./users/session-user')
+const { USER } = require('./users/records')
 
 // Strict sessions and sessions with a maxLifetime: the carried token is checked against the
 // store before the first store step.
@@ -25,6 +27,8 @@ class Session {
   #maxLifetimeMs
   #createdMs
   #createdUnsaved = false
+  // options.users: this request's side of its user's sessions (lib/users/), or null.
+  #users = null
 
   // `store` is what the caller passed; `operations` the same store behind the Store contract
   // (see store-contract.js); `config` comes from options.js.
@@ -42,7 +46,8 @@ class Session {
     this.#lazy = config.lazy
     this.#strict = config.strict
     this.#maxLifetimeMs = config.maxLifetimeMs
-    if (config.lazy || config.strict || config.maxLifetimeMs !== null) {
+    if (config.users) this.#users = new SessionUser(operations, store, { expireMs: config.expireMs, maxSessions: config.maxSessions })
+    if (config.lazy || config.strict || config.maxLifetimeMs !== null || config.users) {
       // start() writes the cookie for a carried token only; a new one is written here unless lazy.
       const { token, fresh } = config.cookie.start(req, res, nowMs)
       this.token = token
@@ -118,7 +123,7 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null)
-      this.#store.delAll(this.id, done.callback)
+      this.#store.delAll(this.id, (err) => (err ? done.callback(err) : this.#unbind(done.callback)))
     })
     return done.promise
   }
@@ -132,7 +137,7 @@ class Session {
     this.#whenReady(done.callback, () => {
       const cleared = (err) => done.callback(err || this.#clearCookie())
       if (this.#unsaved) return process.nextTick(cleared, null)
-      revoke(this.#store, this.id, cleared)
+      revoke(this.#store, this.id, (err) => (err ? cleared(err) : this.#unbind(cleared)))
     })
     return done.promise
   }
@@ -180,7 +185,8 @@ class Session {
       }
       this.token = token
       this.id = newId
-      callback(null)
+      if (this.#users === null) return callback(null)
+      this.#users.moved(newId).then(() => callback(null), callback)
     }
     if (typeof this.#store.move === 'function') return this.#store.move(oldId, newId, this.#storeExpireMs(), moved)
     this.#store.getAll(oldId, this.#storeExpireMs(), (err, data) => {
@@ -192,37 +198,116 @@ class Session {
     })
   }
 
+  // --- sessions of a user (options.users; lib/users/) ---
+
+  // setUser(userId[, info][, cb]): binds this session to a user (call it after regenerate() at
+  // login); `info` (a small object) is shown in listings.
+  setUser (userId, info, callback) {
+    if (typeof info === 'function') {
+      callback = info
+      info = undefined
+    }
+    return this.#userStep('session.setUser', callback, (users) => {
+      const unsaved = this.#saveCookie()
+      if (unsaved) return Promise.reject(unsaved)
+      return users.bind(this.id, userId, info, this.#storeExpireMs())
+    })
+  }
+
+  // getUser([cb]) -> the user id, or undefined.
+  getUser (callback) {
+    return this.#userStep('session.getUser', callback, async (users) => (users.binding ? users.binding.user : undefined), false)
+  }
+
+  // listSessions([cb]) -> [{ id, current, created, lastSeen, info }] of this session's user.
+  listSessions (callback) {
+    return this.#userStep('session.listSessions', callback, (users) => users.list())
+  }
+
+  // revokeOtherSessions([cb]) -> how many of the user's other sessions were ended.
+  revokeOtherSessions (callback) {
+    return this.#userStep('session.revokeOtherSessions', callback, (users) => users.revokeOthers(this.id, this.#storeExpireMs()))
+  }
+
+  // Runs `work(users)` (a Promise) once the session is checked; fails without options.users, or,
+  // when `needsIndex`, with a store that lacks the index methods.
+  #userStep (what, callback, work, needsIndex = true) {
+    const done = settle(callback)
+    const users = this.#users
+    if (users === null) {
+      process.nextTick(done.callback, new Error(`${what} needs the users option: middleware(store, { users: true })`))
+      return done.promise
+    }
+    const missing = needsIndex ? users.missingMethods(what) : null
+    if (missing) {
+      process.nextTick(done.callback, missing)
+      return done.promise
+    }
+    this.#whenReady(done.callback, () => {
+      let running
+      try {
+        running = work(users)
+      } catch (err) {
+        return process.nextTick(done.callback, err)
+      }
+      running.then((value) => done.callback(null, value), (err) => done.callback(err))
+    })
+    return done.promise
+  }
+
+  // The session left its user (destroy, delAll): its entry goes, then `callback(err)`.
+  #unbind (callback) {
+    if (this.#users === null) return callback(null)
+    this.#users.unbind().then(() => callback(null), callback)
+  }
+
   // Runs a store step now or, for a strict session whose token is not checked yet, after the
   // check; `callback` is the step's own, for the check's failure.
   #whenReady (callback, step) {
     if (this.#tokenCheck === READY) return step()
     if (this.#tokenCheck === UNCHECKED) {
-      this.#tokenCheck = [step]
+      this.#tokenCheck = [[callback, step]]
       return this.#check()
     }
-    this.#tokenCheck.push(step)
+    this.#tokenCheck.push([callback, step])
   }
 
-  // The check before the first store step (strict, maxLifetime). strict: a token no store knows
-  // (its session is empty) is replaced by a fresh one, so a token made up, planted or revoked never
-  // becomes a session. maxLifetime: a session created longer ago than that is deleted and replaced,
-  // an empty one is replaced too, and one with data but no creation time (made before maxLifetime
-  // was set) starts its clock now. A failed check lets the steps run: they reach the store
-  // themselves and report its error.
+  // The check before the first store step (strict, maxLifetime, users). strict: a token no store
+  // knows (its session is empty) is replaced by a fresh one, so a token made up, planted or revoked
+  // never becomes a session. maxLifetime: a session created longer ago than that is deleted and
+  // replaced, an empty one is replaced too, and one with data but no creation time (made before
+  // maxLifetime was set) starts its clock now. users: a session bound to a user whose sessions
+  // were revoked since is revoked and replaced. A failed read lets the steps run: they reach the
+  // store themselves and report its error; a failed user check fails them (a session that may be
+  // revoked is not used).
   #check () {
     this.#store.getAll(this.id, this.expireMs, (err, data) => {
-      const waiting = this.#tokenCheck
-      this.#tokenCheck = READY
-      if (!err) this.#judge(data || {}, Date.now())
-      for (const step of waiting) step()
+      if (err) return this.#checked(null)
+      const id = this.id
+      this.#judge(data || {}, Date.now())
+      if (this.#users === null || this.id !== id) return this.#checked(null)
+      this.#users.revokedIn(id, data || {}, this.#storeExpireMs()).then((revoked) => {
+        if (revoked) this.#replaceToken(Date.now())
+        this.#checked(null)
+      }, (err) => this.#checked(err))
     })
+  }
+
+  #checked (err) {
+    const waiting = this.#tokenCheck
+    this.#tokenCheck = READY
+    for (const [callback, step] of waiting) {
+      if (err) callback(err)
+      else step()
+    }
   }
 
   #judge (data, nowMs) {
     const created = data[CREATED]
-    const known = hasApplicationData(data)
+    const known = Object.keys(data).some((key) => key !== CREATED)
     if (this.#maxLifetimeMs !== null && typeof created === 'number' && created + this.#maxLifetimeMs <= nowMs) {
       revoke(this.#store, this.id, noop) // past its absolute lifetime: gone for good
+      if (this.#users !== null) this.#users.forget(data[USER])
       return this.#replaceToken(nowMs)
     }
     // An empty session under maxLifetime may be one its store expired at the end of its lifetime:

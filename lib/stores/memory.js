@@ -11,6 +11,7 @@ const { kKeepsContract } = require('../store-contract')
 const { DEFAULT_EXPIRE_MS, noop, setAsJson } = require('./common')
 const { storedText, userKeys } = require('./texts')
 const { warnOnce } = require('../option-names')
+const { userIndexMethods } = require('../users/store-methods')
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024 // a truck-load, as the original
 const DEFAULT_MAX_AGE_MS = DEFAULT_EXPIRE_MS
@@ -78,6 +79,9 @@ function answer (callback, call, withValue = false) {
   if (withValue) process.nextTick(callback, null, result)
   else process.nextTick(callback, null)
 }
+
+// listSessions and revokeSessions (sessions of a user, over this store's Store API).
+Object.assign(MemoryStore.prototype, userIndexMethods)
 
 // Sessions held (idle ones not yet swept included).
 Object.defineProperty(MemoryStore.prototype, 'size', { get () { return this._core.size } })

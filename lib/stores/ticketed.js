@@ -32,6 +32,7 @@
 const { StoreCall } = require('../native')
 const { noop, expireMs, setAsJson, closedError, plainError } = require('./common')
 const { storedText, userKeys } = require('./texts')
+const { userIndexMethods } = require('../users/store-methods')
 
 const MAX_TICKET = 0xffffffff
 // The calls that take a key (or, for Move, the target id).
@@ -256,5 +257,8 @@ class Tickets {
     clearInterval(this.keepAlive)
   }
 }
+
+// listSessions and revokeSessions (sessions of a user, over this store's Store API).
+Object.assign(TicketedStore.prototype, userIndexMethods)
 
 module.exports = { TicketedStore }

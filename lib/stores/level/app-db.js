@@ -26,6 +26,7 @@ const { TOMBSTONE_MS, MAX_MOVES_FOLLOWED } = require('../../native')
 const { levelDbAdapter } = require('./adapter')
 const { noop, expireMs, setAsJson, closedError } = require('../common')
 const { storedText, userText } = require('../texts')
+const { userIndexMethods } = require('../../users/store-methods')
 
 const PREFIX = '!session!'
 const DATA = PREFIX + 'd'
@@ -463,5 +464,8 @@ function callSafely (callback, err, value) {
 function asError (err) {
   return err instanceof Error ? err : new Error(`LevelStore: ${String(err)}`)
 }
+
+// listSessions and revokeSessions (sessions of a user, over this store's Store API).
+Object.assign(AppDbStore.prototype, userIndexMethods)
 
 module.exports = AppDbStore

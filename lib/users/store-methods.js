@@ -1,0 +1,112 @@
+'use strict'
+
+// A store's index methods, over its Store API (records.js says what is stored where):
+//
+//   store.listSessions(userId[, options], cb)   cb(err, [{ id, created, lastSeen, info }]), oldest first
+//   store.revokeSessions(userId[, options], cb) cb(err, how many were ended)
+//
+// `id` is the session's handle, never its store id (which holds the cookie token). options:
+// { except } (a handle: the session to keep), { expire } (ms: the sessions' idle lifetime, when
+// it is not the default). Every store of this package has them; a custom store
+// gets them with Object.assign(MyStore.prototype, genericSession.userIndexMethods), or
+// implements them itself.
+
+const { operationsFor } = require('../store-contract')
+const { DEFAULT_EXPIRE_MS } = require('../stores/common')
+const { USER, EPOCH, indexId, newEpoch, bindingHolds, entryExpired, userText, indexExpireMs } = require('./records')
+const { publishExpired } = require('./events')
+
+// A Store API call as a Promise.
+function call (store, method, ...args) {
+  return new Promise((resolve, reject) => {
+    store[method](...args, (err, value) => (err ? reject(err) : resolve(value)))
+  })
+}
+
+// The user's live entries, by handle, and the epoch; entries whose session has expired, or which
+// a revoke left behind (an older epoch), are removed as they are found.
+async function liveEntries (store, user, expireMs) {
+  const index = indexId(user)
+  const all = (await call(store, 'getAll', index, indexExpireMs(expireMs))) || {}
+  const epoch = all[EPOCH]
+  const live = new Map()
+  const now = Date.now()
+  for (const handle of Object.keys(all)) {
+    if (handle === EPOCH) continue
+    const entry = all[handle]
+    if (entry && typeof entry === 'object' && typeof entry.sid === 'string' && !entryExpired(entry, now) && bindingHolds(entry, epoch)) {
+      live.set(handle, entry)
+      continue
+    }
+    if (entry && typeof entry === 'object' && typeof entry.sid === 'string' && bindingHolds(entry, epoch)) publishExpired(entry.sid, user)
+    store.del(index, handle, indexExpireMs(expireMs), () => {})
+  }
+  return { index, epoch, live }
+}
+
+async function listSessions (store, user, { expire } = {}) {
+  const { live } = await liveEntries(store, user, expire)
+  return [...live].map(([handle, entry]) => ({
+    id: handle, created: entry.created, lastSeen: entry.seen, info: entry.info
+  })).sort((a, b) => a.created - b.created)
+}
+
+// Ends every session of the user but `except`: a new epoch first (so a session the index lost is
+// ended too: its next request finds its epoch gone), then each listed session is revoked and its
+// entry removed. The kept session holds through the change: it is told the next epoch before the
+// epoch changes, and moved onto it after.
+async function revokeSessions (store, user, { except, expire } = {}) {
+  const expireMs = typeof expire === 'number' && expire > 0 ? expire : DEFAULT_EXPIRE_MS
+  const { index, epoch: old, live } = await liveEntries(store, user, expireMs)
+  const epoch = newEpoch()
+  const kept = except === undefined ? undefined : live.get(except)
+  let binding
+  if (kept) {
+    binding = await call(store, 'get', kept.sid, USER, expireMs)
+    if (binding && binding.handle === except && bindingHolds(binding, old)) {
+      await call(store, 'set', kept.sid, USER, { ...binding, nextEpoch: epoch }, expireMs)
+    } else {
+      binding = undefined
+    }
+  }
+  await call(store, 'set', index, EPOCH, epoch, indexExpireMs(expireMs))
+  let ended = 0
+  await Promise.all([...live].map(async ([handle, entry]) => {
+    if (handle === except) return
+    await call(store, typeof store.revoke === 'function' ? 'revoke' : 'delAll', entry.sid)
+    await call(store, 'del', index, handle, indexExpireMs(expireMs))
+    ended++
+  }))
+  if (binding) {
+    const { nextEpoch, ...rest } = binding
+    await call(store, 'set', kept.sid, USER, { ...rest, epoch }, expireMs)
+    await call(store, 'set', index, except, { ...kept, epoch }, indexExpireMs(expireMs))
+  }
+  return ended
+}
+
+// (userId[, options], cb): the callback form every store method has; the work on the store behind
+// the Store contract, so a custom store's callbacks are made safe too.
+function method (work) {
+  return function (userId, options, callback) {
+    if (typeof options === 'function') {
+      callback = options
+      options = undefined
+    }
+    if (typeof callback !== 'function') throw new TypeError('callback must be a function')
+    let user
+    try {
+      user = userText(userId)
+    } catch (err) {
+      return process.nextTick(callback, err)
+    }
+    work(operationsFor(this), user, options || {}).then((value) => callback(null, value), (err) => callback(err))
+  }
+}
+
+const userIndexMethods = Object.freeze({
+  listSessions: method(listSessions),
+  revokeSessions: method(revokeSessions)
+})
+
+module.exports = { userIndexMethods, call }
