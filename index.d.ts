@@ -116,6 +116,15 @@ declare namespace genericSession {
      * passes it. Costs one `getAll` per request that carries a token. Defaults to none.
      */
     maxLifetime?: number | string
+    /**
+     * Sessions of a user: `session.setUser()` binds a session to a user, `listSessions()` and
+     * `revokeOtherSessions()` act on that user's sessions, the store's `revokeSessions()` on any
+     * user's. Every request of a bound session is checked against its user's epoch (one `getAll`
+     * and one `get` per request that carries a token). Defaults to false.
+     */
+    users?: boolean
+    /** Per user: at `setUser`, the oldest sessions beyond this many are revoked. Implies `users`. */
+    maxSessions?: number
 
     // express-session's options: each throws a TypeError saying what to use here instead.
     /** express-session's: use `keys`, an array of secrets. Throws. */
@@ -213,6 +222,54 @@ declare namespace genericSession {
     /** delAll, then expires the cookie so the client drops it. */
     destroy(callback: DoneCallback): void
     destroy(): Promise<void>
+    /**
+     * Binds this session to `userId` (options.users; call it after `regenerate()` at login).
+     * `info`, a small object (at most 1024 characters of JSON), is shown in listings.
+     */
+    setUser(userId: string | number, info: UserSessionInfo, callback: DoneCallback): void
+    setUser(userId: string | number, callback: DoneCallback): void
+    setUser(userId: string | number, info?: UserSessionInfo): Promise<void>
+    /** The user this session is bound to, or undefined. */
+    getUser(callback: Callback<string | undefined>): void
+    getUser(): Promise<string | undefined>
+    /** This session's user's sessions, oldest first; `[]` when it is not bound. */
+    listSessions(callback: Callback<CurrentUserSession[]>): void
+    listSessions(): Promise<CurrentUserSession[]>
+    /** Ends every other session of this session's user; how many were ended. */
+    revokeOtherSessions(callback: Callback<number>): void
+    revokeOtherSessions(): Promise<number>
+  }
+
+  type UserSessionInfo = Record<string, unknown>
+
+  /** One session of a user, as the store lists it. */
+  interface UserSession {
+    /** A stable handle for the session (not its cookie token). */
+    id: string
+    /** When it was bound to the user (ms since the epoch). */
+    created: number
+    /** When it was last seen, within 1% of `expire` (ms since the epoch). */
+    lastSeen: number
+    info?: UserSessionInfo
+  }
+
+  interface CurrentUserSession extends UserSession {
+    /** Whether it is the session asking. */
+    current: boolean
+  }
+
+  interface UserIndexOptions {
+    /** The sessions' idle lifetime in ms, when it is not the default (2 weeks). */
+    expire?: number
+  }
+
+  /** A store's index methods (every store of this package has them; see `userIndexMethods`). */
+  interface UserIndex {
+    listSessions(userId: string | number, options: UserIndexOptions, callback: Callback<UserSession[]>): void
+    listSessions(userId: string | number, callback: Callback<UserSession[]>): void
+    /** Ends every session of the user but `except` (a handle); how many were ended. */
+    revokeSessions(userId: string | number, options: UserIndexOptions & { except?: string }, callback: Callback<number>): void
+    revokeSessions(userId: string | number, callback: Callback<number>): void
   }
 
   type Middleware = (req: IncomingMessage | RequestLike, res: ServerResponse | ResponseLike, next: (err?: unknown) => void) => void
@@ -232,7 +289,7 @@ declare namespace genericSession {
   }
 
   /** The native in-process store: one record per key, LRU-bounded by bytes, idle expiry. */
-  interface MemoryStore extends Store {
+  interface MemoryStore extends Store, UserIndex {
     extend(id: string, expire: number, callback?: DoneCallback): void
     /** Sessions held. */
     readonly size: number
@@ -300,7 +357,7 @@ declare namespace genericSession {
    * package's 0.2.0 is migrated in place on first open.
    * With `{ db }`: the same Store API in JavaScript over the application's database.
    */
-  interface LevelStore extends Store {
+  interface LevelStore extends Store, UserIndex {
     extend(id: string, expire: number, callback?: DoneCallback): void
     /** The directory, resolved to an absolute path; undefined for a store on `db`. */
     readonly location?: string
@@ -404,7 +461,7 @@ declare namespace genericSession {
    * Sessions in Redis or Valkey (one hash per session, idle expiry by PEXPIRE), shared by every
    * process that points at the same server or cluster. Connects on first use and reconnects on its own.
    */
-  interface RedisStore extends Store {
+  interface RedisStore extends Store, UserIndex {
     extend(id: string, expire: number, callback?: DoneCallback): void
     /** The server's URL; undefined for a cluster or Sentinel. */
     readonly url?: string
@@ -450,6 +507,8 @@ interface GenericSession {
   LevelStore: genericSession.LevelStoreConstructor
   RedisStore: genericSession.RedisStoreConstructor
   levelSession: genericSession.LevelSession
+  /** listSessions and revokeSessions over any Store API: `Object.assign(MyStore.prototype, userIndexMethods)`. */
+  userIndexMethods: genericSession.UserIndex
 }
 
 // One name for the types (the namespace above) and the value, as `require('generic-session')` gives it.

@@ -130,3 +130,21 @@ genericSession.middleware(genericSession.MemoryStore(), { lazy: true, strict: tr
 // @ts-expect-error lazy is a boolean
 genericSession.middleware(genericSession.MemoryStore(), { lazy: 'yes' })
 genericSession.middleware(genericSession.MemoryStore(), { maxLifetime: 8 * 3600, expire: 1800 })
+
+// Sessions of a user.
+const withUsers = genericSession.middleware(store, { users: true, maxSessions: 5 })
+void withUsers
+async function login (session: genericSession.Session): Promise<number> {
+  await session.regenerate()
+  await session.setUser('alice', { device: 'phone' })
+  const user: string | undefined = await session.getUser()
+  const mine: genericSession.CurrentUserSession[] = await session.listSessions()
+  void user
+  void mine.map((s) => [s.id, s.current, s.created, s.lastSeen, s.info])
+  return session.revokeOtherSessions()
+}
+void login
+store.listSessions('alice', (err, sessions) => { void err; void sessions?.map((s) => s.lastSeen) })
+store.revokeSessions('alice', { except: 'handle' }, (err, ended) => { void err; void ended })
+class IndexedStore extends MapStore {}
+Object.assign(IndexedStore.prototype, genericSession.userIndexMethods)
