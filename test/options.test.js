@@ -283,7 +283,7 @@ describe('options', () => {
 describe('warnings for what code written for 0.1.2 may pass (GenericSessionWarning, once per kind)', () => {
   const UNKNOWN = 'GENERIC_SESSION_UNKNOWN_OPTION'
   const EXPIRE = 'GENERIC_SESSION_EXPIRE_OVER_400_DAYS'
-  const KNOWN_LIST = 'keys, cookies, expire, cookieName, idPrefix, sameSite, secure, trustProxy, domain, path, partitioned, priority, httpOnly, lazy, strict, maxLifetime'
+  const KNOWN_LIST = 'keys, cookies, expire, cookieName, idPrefix, sameSite, secure, trustProxy, domain, path, partitioned, priority, httpOnly, lazy, strict, maxLifetime, users, maxSessions'
 
   // The warnings `script` emits in a process of its own, with `genericSession`, `store`, `req()`
   // and `res()` in scope.
