@@ -14,6 +14,8 @@ const MemoryStore = require('./lib/stores/memory')
 const LevelStore = require('./lib/stores/level')
 const RedisStore = require('./lib/stores/redis')
 const levelSession = require('./lib/level-session')
+const { metrics } = require('./lib/metrics')
+const { CHANNELS } = require('./lib/events')
 
 // genericSession(req, res, store[, options]) -> Session
 function genericSession (req, res, store, options) {
@@ -26,5 +28,8 @@ genericSession.MemoryStore = MemoryStore
 genericSession.LevelStore = LevelStore
 genericSession.RedisStore = RedisStore
 genericSession.levelSession = levelSession
+// Lifecycle events (node:diagnostics_channel channel names) and their counts: README, Events and metrics.
+genericSession.channels = CHANNELS
+genericSession.metrics = metrics
 
 module.exports = genericSession

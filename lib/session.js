@@ -5,6 +5,8 @@
 
 const { noop } = require('./stores/common')
 const { CREATED, storeKey, applicationData, hasApplicationData } = require('./session-keys')
+const { REJECTED, sessionCreated, sessionRegenerated, sessionRejected } = require('./events')
+const { cookieRead, destroyedThen } = require('./session-events')
 
 // Strict sessions and sessions with a maxLifetime: the carried token is checked against the
 // store before the first store step.
@@ -54,6 +56,7 @@ class Session {
       this.token = config.cookie.begin(req, res, nowMs)
     }
     this.id = config.idPrefix + this.token
+    cookieRead(config, req, this.id, !this.#unsaved)
   }
 
   // get(key, cb); get(cb), get(null or '', cb) mean getAll(cb).
@@ -132,7 +135,7 @@ class Session {
     this.#whenReady(done.callback, () => {
       const cleared = (err) => done.callback(err || this.#clearCookie())
       if (this.#unsaved) return process.nextTick(cleared, null)
-      revoke(this.#store, this.id, cleared)
+      revoke(this.#store, this.id, destroyedThen(this.id, cleared))
     })
     return done.promise
   }
@@ -180,6 +183,7 @@ class Session {
       }
       this.token = token
       this.id = newId
+      sessionRegenerated(newId, oldId)
       callback(null)
     }
     if (typeof this.#store.move === 'function') return this.#store.move(oldId, newId, this.#storeExpireMs(), moved)
@@ -223,11 +227,15 @@ class Session {
     const known = hasApplicationData(data)
     if (this.#maxLifetimeMs !== null && typeof created === 'number' && created + this.#maxLifetimeMs <= nowMs) {
       revoke(this.#store, this.id, noop) // past its absolute lifetime: gone for good
+      sessionRejected(this.id, REJECTED.MAX_LIFETIME)
       return this.#replaceToken(nowMs)
     }
     // An empty session under maxLifetime may be one its store expired at the end of its lifetime:
     // its token is not used again.
-    if (!known && (this.#strict || this.#maxLifetimeMs !== null)) return this.#replaceToken(nowMs)
+    if (!known && (this.#strict || this.#maxLifetimeMs !== null)) {
+      sessionRejected(this.id, REJECTED.UNKNOWN_TOKEN)
+      return this.#replaceToken(nowMs)
+    }
     if (this.#maxLifetimeMs === null) return
     if (typeof created === 'number') {
       this.#createdMs = created
@@ -266,7 +274,9 @@ class Session {
     } catch (_) {
       // The cookie could not be replaced: this request still uses the fresh id, and the next one
       // is checked again.
+      return
     }
+    sessionCreated(this.id)
   }
 
   // lazy: the first write sends the cookie. An error when it cannot (headers already sent): the
@@ -282,6 +292,7 @@ class Session {
       return err
     }
     this.#unsaved = false
+    sessionCreated(this.id)
     return null
   }
 
