@@ -482,6 +482,87 @@ declare namespace genericSession {
     prototype: RedisStore
   }
 
+  /** The lifecycle channels' names on `node:diagnostics_channel` (README, Events and metrics). */
+  interface Channels {
+    /** A new session: its cookie was written for the first time (with `lazy`, at its first write). */
+    readonly created: 'generic-session:created'
+    /** `session.regenerate()` moved a session to a new id. */
+    readonly regenerated: 'generic-session:regenerated'
+    /** `session.destroy()` revoked a session in its store. */
+    readonly destroyed: 'generic-session:destroyed'
+    /** A store found a session expired and removed it (MemoryStore, LevelStore; README says where). */
+    readonly expired: 'generic-session:expired'
+    /** A request's cookie or token was refused, and a new session started instead. */
+    readonly rejected: 'generic-session:rejected'
+  }
+
+  /** Why a session was refused: a `generic-session:rejected` message's `reason`. */
+  type RejectReason = 'bad signature' | 'malformed' | 'unknown token' | 'maxLifetime' | 'revoked user'
+
+  /** What every lifecycle message carries (messages are frozen). */
+  interface SessionEvent {
+    /**
+     * A keyed hash of the session id (`idPrefix + token`): HMAC-SHA256, truncated to 32 hex digits.
+     * Never the id or the token. The same session hashes alike in every event of a process, and in
+     * every process whose first signing keys share the newest key.
+     */
+    readonly id: string
+    /** Whose session it is, when the publisher knows. */
+    readonly user?: string
+  }
+  interface CreatedEvent extends SessionEvent {}
+  interface RegeneratedEvent extends SessionEvent {
+    /** The old id's hash. */
+    readonly from: string
+  }
+  interface DestroyedEvent extends SessionEvent {}
+  interface ExpiredEvent extends SessionEvent {
+    /** The store's kind: `'MemoryStore'` or `'LevelStore'`. */
+    readonly store: string
+  }
+  interface RejectedEvent extends SessionEvent {
+    readonly reason: RejectReason
+    /** For `'bad signature'` and `'malformed'`: the hash of what the cookie claimed, `idPrefix + its value`. */
+    readonly id: string
+  }
+
+  /** One store kind's Session calls of one operation. */
+  interface StoreCallMetrics {
+    /** `'MemoryStore'`, `'LevelStore'`, `'RedisStore'`, or `'custom'` for any other store. */
+    store: string
+    /** The Store API method: `'get'`, `'getAll'`, `'set'`, `'del'`, `'delAll'`, `'revoke'`, `'move'`. */
+    operation: string
+    calls: number
+    /** Calls whose callback got an error. */
+    errors: number
+    /** The calls' durations added up, from each call to its callback. */
+    seconds: number
+    /** Cumulative: calls that took at most `le` seconds, for each bound; past the last is every call. */
+    buckets: Array<{ le: number; calls: number }>
+  }
+
+  /** A copy of the counters since the process started: plain data (JSON gives all of it). */
+  interface Metrics {
+    /** Sessions created (`generic-session:created`). */
+    created: number
+    regenerated: number
+    destroyed: number
+    /** Sessions found expired, by store kind (`MemoryStore` and `LevelStore` always present). */
+    expired: Record<string, number>
+    /** Refused cookies and tokens, by reason (every RejectReason present). */
+    rejected: Record<RejectReason, number> & Record<string, number>
+    /** Session→store calls by store kind and operation; only those that happened. */
+    storeCalls: StoreCallMetrics[]
+    /** The counters in Prometheus's text exposition format (0.0.4); names start `generic_session_`. */
+    toPrometheus(): string
+  }
+
+  interface MetricsFunction {
+    (): Metrics
+    /** The Content-Type of `toPrometheus()`'s text: `text/plain; version=0.0.4; charset=utf-8`. */
+    readonly contentType: string
+  }
+
   /** level-session's filter: a middleware on its own LevelStore, with close(). */
   interface LevelSessionFilter extends Middleware {
     readonly store: LevelStore
@@ -509,6 +590,10 @@ interface GenericSession {
   levelSession: genericSession.LevelSession
   /** listSessions and revokeSessions over any Store API: `Object.assign(MyStore.prototype, userIndexMethods)`. */
   userIndexMethods: genericSession.UserIndex
+  /** The lifecycle channels' names on `node:diagnostics_channel`. */
+  channels: genericSession.Channels
+  /** The counters of lifecycle events, store errors and store call durations; `.toPrometheus()` renders them. */
+  metrics: genericSession.MetricsFunction
 }
 
 // One name for the types (the namespace above) and the value, as `require('generic-session')` gives it.

@@ -15,6 +15,8 @@ const LevelStore = require('./lib/stores/level')
 const RedisStore = require('./lib/stores/redis')
 const levelSession = require('./lib/level-session')
 const { userIndexMethods } = require('./lib/users/store-methods')
+const { metrics } = require('./lib/metrics')
+const { CHANNELS } = require('./lib/events')
 
 // genericSession(req, res, store[, options]) -> Session
 function genericSession (req, res, store, options) {
@@ -29,5 +31,8 @@ genericSession.RedisStore = RedisStore
 genericSession.levelSession = levelSession
 // listSessions and revokeSessions over any Store API, for custom stores to take in.
 genericSession.userIndexMethods = userIndexMethods
+// Lifecycle events (node:diagnostics_channel channel names) and their counts: README, Events and metrics.
+genericSession.channels = CHANNELS
+genericSession.metrics = metrics
 
 module.exports = genericSession

@@ -7,6 +7,7 @@
 const { nativeCookie, keygripCookie, managedCookie } = require('./session-cookie')
 const { DEFAULT_EXPIRE_MS } = require('./stores/common')
 const { checkNames, warnOnce, NO_MORE_KNOWN } = require('./option-names')
+const { offerSigningKeys } = require('./events')
 
 const DEFAULTS = Object.freeze({
   expire: DEFAULT_EXPIRE_MS / 1000, // in seconds
@@ -52,6 +53,7 @@ function buildConfig (options) {
   const cookieName = readCookieName(merged.cookieName)
   const idPrefix = readIdPrefix(merged.idPrefix)
   const keys = readKeys(merged.keys)
+  if (keys) offerSigningKeys(keys) // the events' id hash key may derive from them (./events.js)
   const cookies = readCookies(merged.cookies)
   const { attributes, secure, secureFor } = readCookieOptions(merged, cookieName)
   const settings = { cookieName, expireMs: expire * 1000, keys, attributes, secure, secureFor }

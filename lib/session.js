@@ -7,6 +7,8 @@ const { noop } = require('./stores/common')
 const { CREATED, storeKey, applicationData } = require('./session-keys')
 const { SessionUser } = require('./users/session-user')
 const { USER } = require('./users/records')
+const { REJECTED, sessionCreated, sessionRegenerated, sessionRejected } = require('./events')
+const { cookieRead, destroyedThen } = require('./session-events')
 
 // Strict sessions and sessions with a maxLifetime: the carried token is checked against the
 // store before the first store step.
@@ -59,6 +61,7 @@ class Session {
       this.token = config.cookie.begin(req, res, nowMs)
     }
     this.id = config.idPrefix + this.token
+    cookieRead(config, req, this.id, !this.#unsaved)
   }
 
   // get(key, cb); get(cb), get(null or '', cb) mean getAll(cb).
@@ -137,7 +140,7 @@ class Session {
     this.#whenReady(done.callback, () => {
       const cleared = (err) => done.callback(err || this.#clearCookie())
       if (this.#unsaved) return process.nextTick(cleared, null)
-      revoke(this.#store, this.id, (err) => (err ? cleared(err) : this.#unbind(cleared)))
+      revoke(this.#store, this.id, destroyedThen(this.id, (err) => (err ? cleared(err) : this.#unbind(cleared))))
     })
     return done.promise
   }
@@ -185,6 +188,7 @@ class Session {
       }
       this.token = token
       this.id = newId
+      sessionRegenerated(newId, oldId)
       if (this.#users === null) return callback(null)
       this.#users.moved(newId).then(() => callback(null), callback)
     }
@@ -307,12 +311,16 @@ class Session {
     const known = Object.keys(data).some((key) => key !== CREATED)
     if (this.#maxLifetimeMs !== null && typeof created === 'number' && created + this.#maxLifetimeMs <= nowMs) {
       revoke(this.#store, this.id, noop) // past its absolute lifetime: gone for good
+      sessionRejected(this.id, REJECTED.MAX_LIFETIME)
       if (this.#users !== null) this.#users.forget(data[USER])
       return this.#replaceToken(nowMs)
     }
     // An empty session under maxLifetime may be one its store expired at the end of its lifetime:
     // its token is not used again.
-    if (!known && (this.#strict || this.#maxLifetimeMs !== null)) return this.#replaceToken(nowMs)
+    if (!known && (this.#strict || this.#maxLifetimeMs !== null)) {
+      sessionRejected(this.id, REJECTED.UNKNOWN_TOKEN)
+      return this.#replaceToken(nowMs)
+    }
     if (this.#maxLifetimeMs === null) return
     if (typeof created === 'number') {
       this.#createdMs = created
@@ -351,7 +359,9 @@ class Session {
     } catch (_) {
       // The cookie could not be replaced: this request still uses the fresh id, and the next one
       // is checked again.
+      return
     }
+    sessionCreated(this.id)
   }
 
   // lazy: the first write sends the cookie. An error when it cannot (headers already sent): the
@@ -367,6 +377,7 @@ class Session {
       return err
     }
     this.#unsaved = false
+    sessionCreated(this.id)
     return null
   }
 

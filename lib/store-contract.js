@@ -4,13 +4,20 @@
 // exactly once and never synchronously, and which report failures to the callback. This package's
 // own stores keep that contract; any other store is checked once and wrapped to keep it.
 
+const { measured } = require('./measured-store')
+
 const kKeepsContract = Symbol.for('generic-session.keepsStoreContract')
 const REQUIRED = ['get', 'getAll', 'set', 'del', 'delAll']
 
 const wrapped = new WeakMap()
 
-// The object a Session calls for `store`, after checking it implements the Store API.
+// The object a Session calls for `store`, after checking it implements the Store API; its calls
+// timed for metrics() (./measured-store.js).
 function operationsFor (store) {
+  return measured(store, contractOf(store))
+}
+
+function contractOf (store) {
   if (store !== null && typeof store === 'object' && store[kKeepsContract] === true) return store
   let operations = wrapped.get(store)
   if (operations === undefined) {

@@ -23,6 +23,26 @@ pub struct Completion {
   pub outcome: Outcome,
 }
 
+/// The ticket of the one entry in a batch that answers no call: the ids of sessions the store
+/// found expired, as a JSON array (`[0,null,["id",...]]`). JavaScript's tickets start at 1.
+pub const EXPIRED_TICKET: u32 = 0;
+
+impl Completion {
+  /// The entry carrying `ids`, sessions found expired (see [`EXPIRED_TICKET`]).
+  pub fn expired(ids: &[String]) -> Completion {
+    let mut list = String::with_capacity(ids.iter().map(|id| id.len() + 3).sum::<usize>() + 2);
+    list.push('[');
+    for (i, id) in ids.iter().enumerate() {
+      if i > 0 {
+        list.push(',');
+      }
+      json_text::push_string(&mut list, id);
+    }
+    list.push(']');
+    Completion { ticket: EXPIRED_TICKET, outcome: Outcome::Object(list) }
+  }
+}
+
 /// The JSON text of a batch of completions, in the order given.
 pub fn encode(completions: &[Completion]) -> String {
   let mut out = String::with_capacity(16 * completions.len() + 2);
@@ -71,6 +91,13 @@ mod tests {
     assert_eq!(text, r#"[[1],[2,null,{"a":1}],[3],[4,null,{"k":"v"}],[5,"no \"redis\""]]"#);
     let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), 5);
+  }
+
+  #[test]
+  fn expired_ids_go_as_an_array_under_ticket_0() {
+    let ids = ["session:a".to_owned(), "x\"\u{0}".to_owned()];
+    let text = encode(&[Completion { ticket: 7, outcome: Outcome::Done }, Completion::expired(&ids)]);
+    assert_eq!(text, r#"[[7],[0,null,["session:a","x\"\u0000"]]]"#);
   }
 
   #[test]

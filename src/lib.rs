@@ -14,9 +14,12 @@
 //!   [`json_text`] builds the JSON texts that cross; [`session_cache`] holds recently used
 //!   sessions in memory for the JavaScript thread to read (LevelStore's cache, RedisStore's
 //!   near-cache), keyed by [`id_hash`].
+//! - [`expiries`]: sessions the stores found expired, counted and (while JavaScript listens)
+//!   named, for the `generic-session:expired` channel and `metrics()`.
 
 pub mod completion;
 pub mod cookie;
+pub mod expiries;
 pub mod id_hash;
 pub mod json_text;
 pub mod level;

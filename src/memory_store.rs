@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use lru::LruCache;
 
+use crate::expiries::{Expiries, Reporter};
 use crate::json_text;
 use crate::operation::MAX_MOVES_FOLLOWED;
 
@@ -50,6 +51,8 @@ pub struct MemoryStore {
   tombstones: LruCache<String, Tombstone>,
   limits: Limits,
   used_bytes: usize,
+  /// Sessions dropped for being idle past `max_age`, for the `expired` event and metrics.
+  expired: Expiries,
 }
 
 /// At most this many tombstones are kept (about 150 bytes each with 40-character ids: the LRU's
@@ -154,8 +157,22 @@ impl Session {
 }
 
 impl MemoryStore {
-  pub fn new(limits: Limits) -> Self {
-    MemoryStore { sessions: LruCache::unbounded(), tombstones: LruCache::unbounded(), limits, used_bytes: 0 }
+  /// `reporter`: where sessions found idle past `max_age` are counted (and, while JavaScript
+  /// listens, their ids kept for [`MemoryStore::take_expired`]).
+  pub fn new(limits: Limits, reporter: Reporter) -> Self {
+    MemoryStore {
+      sessions: LruCache::unbounded(),
+      tombstones: LruCache::unbounded(),
+      limits,
+      used_bytes: 0,
+      expired: Expiries::new(reporter),
+    }
+  }
+
+  /// The ids of the sessions found idle past `max_age` since the last call (kept only while
+  /// [`crate::expiries::LISTENING`] says so). Evictions over the byte bound are not expiries.
+  pub fn take_expired(&mut self) -> Vec<String> {
+    self.expired.take()
   }
 
   /// The JSON text stored under `key`, refreshing the session's idle time.
@@ -300,6 +317,7 @@ impl MemoryStore {
     let idle = now.saturating_duration_since(self.sessions.get_mut(id)?.touched) > max_age;
     if idle {
       self.del_all(id);
+      self.expired.note(id);
       return None;
     }
     let session = self.sessions.get_mut(id)?;
@@ -314,7 +332,9 @@ impl MemoryStore {
       if now.saturating_duration_since(session.touched) <= self.limits.max_age {
         break;
       }
-      self.pop_lru();
+      let (id, session) = self.sessions.pop_lru().expect("just peeked");
+      self.used_bytes -= session.cost;
+      self.expired.note_owned(id);
     }
   }
 
@@ -336,9 +356,18 @@ impl MemoryStore {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use std::sync::atomic::{AtomicBool, AtomicU64};
 
   fn store(max_bytes: usize, max_age_ms: u64) -> MemoryStore {
-    MemoryStore::new(Limits { max_bytes, max_age: Duration::from_millis(max_age_ms) })
+    MemoryStore::new(Limits { max_bytes, max_age: Duration::from_millis(max_age_ms) }, reporter())
+  }
+
+  /// The tests' own count and flag, never the process's, and listening: each test's store keeps
+  /// the ids it finds expired.
+  fn reporter() -> Reporter {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    static ON: AtomicBool = AtomicBool::new(true);
+    Reporter::new(&COUNT, &ON)
   }
 
   /// The charge for a session holding one record, worked out by hand from the module docs (the
@@ -545,6 +574,34 @@ mod tests {
     s.set("fresh", "k", "1".into(), t0 + Duration::from_millis(200));
     assert_eq!(s.len(), 1);
     assert_eq!(s.used_bytes(), one_record_cost("fresh", "k", "1"));
+  }
+
+  #[test]
+  fn idle_sessions_are_reported_expired_once_whether_read_or_swept() {
+    let mut s = store(1 << 20, 100);
+    let t0 = Instant::now();
+    s.set("read", "k", "1".into(), t0);
+    s.set("swept", "k", "1".into(), t0);
+    s.set("kept", "k", "1".into(), t0 + Duration::from_millis(90));
+    let later = t0 + Duration::from_millis(150);
+    assert_eq!(s.get("read", "k", later), None);
+    assert_eq!(s.take_expired(), ["read"]);
+    s.set("new", "k", "1".into(), later); // a write sweeps the cold end
+    assert_eq!(s.take_expired(), ["swept"]);
+    assert_eq!(s.get("read", "k", later), None);
+    assert!(s.take_expired().is_empty(), "each expiry once");
+  }
+
+  #[test]
+  fn evictions_and_destroys_are_not_expiries() {
+    let each = one_record_cost("a", "k", "1");
+    let mut s = store(each * 3 / 2, 60_000);
+    let now = Instant::now();
+    s.set("a", "k", "1".into(), now);
+    s.set("b", "k", "1".into(), now); // "a" is evicted
+    s.revoke("b", now);
+    s.del_all("b");
+    assert!(s.take_expired().is_empty());
   }
 
   #[test]

@@ -11,7 +11,21 @@ const { startServer, createClient } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/stores')
 const { api } = require('./helpers/store-promises')
 
+const diagnosticsChannel = require('diagnostics_channel')
 const { setTimeout: sleep } = require('timers/promises')
+
+// The messages published on `channel` while `fn` runs.
+async function heard (channel, fn) {
+  const messages = []
+  const listener = (message) => messages.push(message)
+  diagnosticsChannel.subscribe(channel, listener)
+  try {
+    await fn()
+  } finally {
+    diagnosticsChannel.unsubscribe(channel, listener)
+  }
+  return messages
+}
 
 // /login/<user>?device=… regenerates and binds; /whoami, /list, /others (revoke the others),
 // /destroy, /regenerate, /set/<v> and /get as named.
@@ -204,13 +218,40 @@ describe('sessions of a user (options.users)', function () {
       })
     })
 
-    it('a session whose expiry passed is off the list', async () => {
+    it('a session whose expiry passed is off the list (and, where the store cannot say it, expired there)', async () => {
       await withApp({ expire: 1 }, async (server, store) => {
         const b = createClient(server.url)
         await b.get('/login/ivy')
         assert.strictEqual((await call(store, 'listSessions', 'ivy', { expire: 1000 })).length, 1)
         await sleep(1200)
-        assert.deepStrictEqual(await call(store, 'listSessions', 'ivy', { expire: 1000 }), [])
+        const expired = await heard('generic-session:expired', async () => {
+          assert.deepStrictEqual(await call(store, 'listSessions', 'ivy', { expire: 1000 }), [])
+        })
+        // MemoryStore and LevelStore report expiries as they happen, not from the index.
+        const fromIndex = /RedisStore|custom/.test(kind.name) || kind.custom
+        assert.strictEqual(expired.length, fromIndex ? 1 : 0, JSON.stringify(expired))
+        if (fromIndex) {
+          assert.strictEqual(expired[0].user, 'ivy')
+          assert.match(expired[0].id, /^[0-9a-f]{32}$/)
+        }
+      })
+    })
+
+    it('a session its user\'s revoke ended, unlisted, is rejected as a revoked user', async () => {
+      await withApp({}, async (server, store) => {
+        const b = createClient(server.url)
+        await b.get('/login/jack')
+        await b.get('/set/x')
+        // Listed sessions are revoked in the store (their next request finds nothing); one the
+        // index lost is caught by its epoch, and rejected.
+        const [{ id: handle }] = await call(store, 'listSessions', 'jack')
+        await api(store).del('\u0000user:jack', handle)
+        await call(store, 'revokeSessions', 'jack')
+        const rejected = await heard('generic-session:rejected', async () => {
+          assert.strictEqual((await b.get('/get')).body, null)
+        })
+        assert.deepStrictEqual(rejected.map((m) => [m.reason, m.user]), [['revoked user', 'jack']])
+        assert.strictEqual(genericSession.metrics().rejected['revoked user'] > 0, true)
       })
     })
   })

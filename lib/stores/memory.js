@@ -8,10 +8,12 @@
 
 const { MemoryStoreCore } = require('../native')
 const { kKeepsContract } = require('../store-contract')
+const { kStoreKind } = require('../measured-store')
 const { DEFAULT_EXPIRE_MS, noop, setAsJson } = require('./common')
-const { storedText, userKeys } = require('./texts')
+const { storedText, userText, userKeys } = require('./texts')
 const { warnOnce } = require('../option-names')
 const { userIndexMethods } = require('../users/store-methods')
+const { expiryListening, announceExpired, kReportsExpiry } = require('../events')
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024 // a truck-load, as the original
 const DEFAULT_MAX_AGE_MS = DEFAULT_EXPIRE_MS
@@ -24,64 +26,76 @@ function MemoryStore (options) {
 }
 
 MemoryStore.prototype[kKeepsContract] = true
+MemoryStore.prototype[kStoreKind] = 'MemoryStore'
 
 // The `expire` argument is ignored: idle expiry is options.cache.maxAge (as in the original).
 // Ids and keys reach the core as stored text (./texts.js); a bad one fails through the callback.
 MemoryStore.prototype.get = function get (id, key, expire, callback) {
-  answer(callback, () => {
+  answer(this, callback, () => {
     const json = this._core.get(storedText(id, 'id'), storedText(key, 'key'))
     return json == null ? undefined : JSON.parse(json)
   }, true)
 }
 
 MemoryStore.prototype.getAll = function getAll (id, expire, callback) {
-  answer(callback, () => userKeys(JSON.parse(this._core.getAll(storedText(id, 'id')))), true)
+  answer(this, callback, () => userKeys(JSON.parse(this._core.getAll(storedText(id, 'id')))), true)
 }
 
 MemoryStore.prototype.set = function set (id, key, value, expire, callback = noop) {
-  setAsJson(this, id, key, value, expire, callback, (json) => answer(callback, () => {
+  setAsJson(this, id, key, value, expire, callback, (json) => answer(this, callback, () => {
     this._core.set(storedText(id, 'id'), storedText(key, 'key'), json)
   }))
 }
 
 MemoryStore.prototype.del = function del (id, key, expire, callback = noop) {
-  answer(callback, () => { this._core.del(storedText(id, 'id'), storedText(key, 'key')) })
+  answer(this, callback, () => { this._core.del(storedText(id, 'id'), storedText(key, 'key')) })
 }
 
 MemoryStore.prototype.delAll = function delAll (id, callback = noop) {
-  answer(callback, () => { this._core.delAll(storedText(id, 'id')) })
+  answer(this, callback, () => { this._core.delAll(storedText(id, 'id')) })
 }
 
 // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
 MemoryStore.prototype.revoke = function revoke (id, callback = noop) {
-  answer(callback, () => { this._core.revoke(storedText(id, 'id')) })
+  answer(this, callback, () => { this._core.revoke(storedText(id, 'id')) })
 }
 
 MemoryStore.prototype.extend = function extend (id, expire, callback = noop) {
-  answer(callback, () => { this._core.extend(storedText(id, 'id')) })
+  answer(this, callback, () => { this._core.extend(storedText(id, 'id')) })
 }
 
 // Moves the session's data to `toId` (a new id) and revokes `id`, in one step (regenerate); a
 // later revoke of `id` revokes `toId` too.
 MemoryStore.prototype.move = function move (id, toId, expire, callback = noop) {
-  answer(callback, () => { this._core.move(storedText(id, 'id'), storedText(toId, 'id')) })
+  answer(this, callback, () => { this._core.move(storedText(id, 'id'), storedText(toId, 'id')) })
 }
 
 // Runs one synchronous native call and defers its answer: `callback(null)` (with the result for
-// the reads), or the error it threw (a bad argument).
-function answer (callback, call, withValue = false) {
+// the reads), or the error it threw (a bad argument). While anyone listens for expiries, the
+// sessions the call found idle past maxAge are announced (the core counts them itself).
+function answer (store, callback, call, withValue = false) {
+  const listening = expiryListening()
   let result
+  let error = null
   try {
     result = call()
   } catch (err) {
-    return process.nextTick(callback, err)
+    error = err
   }
-  if (withValue) process.nextTick(callback, null, result)
+  if (listening) announce(store._core.takeExpired())
+  if (error !== null) process.nextTick(callback, error)
+  else if (withValue) process.nextTick(callback, null, result)
   else process.nextTick(callback, null)
 }
 
 // listSessions and revokeSessions (sessions of a user, over this store's Store API).
 Object.assign(MemoryStore.prototype, userIndexMethods)
+MemoryStore.prototype[kReportsExpiry] = true
+// The ids come as the core stores them (./texts.js); events name the ids sessions use.
+function announce (ids) {
+  if (ids === null) return
+  for (const id of ids) announceExpired(userText(id), 'MemoryStore')
+}
 
 // Sessions held (idle ones not yet swept included).
 Object.defineProperty(MemoryStore.prototype, 'size', { get () { return this._core.size } })

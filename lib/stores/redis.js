@@ -11,6 +11,7 @@
 
 const { RedisStoreCore } = require('../native')
 const { kKeepsContract } = require('../store-contract')
+const { kStoreKind } = require('../measured-store')
 const { TicketedStore } = require('./ticketed')
 const { callable } = require('./common')
 
@@ -75,6 +76,7 @@ class RedisStore extends TicketedStore {
 }
 
 RedisStore.prototype[kKeepsContract] = true
+RedisStore.prototype[kStoreKind] = 'RedisStore'
 
 function readRedisOptions (options) {
   if (options === undefined || options === null) options = {}

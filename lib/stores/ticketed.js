@@ -29,9 +29,10 @@
 //
 // The Store API methods below are then the store's; it adds whatever is its own (options, getters).
 
-const { StoreCall } = require('../native')
+const { StoreCall, EXPIRED_TICKET } = require('../native')
 const { noop, expireMs, setAsJson, closedError, plainError } = require('./common')
-const { storedText, userKeys } = require('./texts')
+const { storedText, userText, userKeys } = require('./texts')
+const { expiryListening, announceExpired } = require('../events')
 const { userIndexMethods } = require('../users/store-methods')
 
 const MAX_TICKET = 0xffffffff
@@ -51,6 +52,8 @@ class TicketedStore {
 
   constructor (name, makeCore, { maxPending = Infinity, startEachTurn = false, peeks = false } = {}) {
     const tickets = new Tickets(name)
+    // Someone already subscribed: the store's thread names expired sessions from its first sweep.
+    expiryListening()
     this.#name = name
     this.#tickets = tickets
     this.#maxPending = maxPending
@@ -161,6 +164,9 @@ class TicketedStore {
       return process.nextTick(callback, new Error(
         `${this.#name}: ${this.#maxPending} operations are already waiting (maxPending); is the server slow or down?`))
     }
+    // The store's thread keeps the ids of sessions it finds expired only while anyone listens;
+    // each call tells it when that changed.
+    expiryListening()
     const send = (ticket) => this.#core.submit(ticket, call, idText, keyText, json, expireMs(expire))
     this.#tickets.issue(callback, send, () => closedError(this.#name))
     // The many requests a busy server reads in one turn then cost one wake of the store's thread.
@@ -219,7 +225,8 @@ class Tickets {
     if (this.pending.size === 1) this.keepAlive.ref()
   }
 
-  // One batch of answers: [[ticket], [ticket, null, value], [ticket, "error message"]].
+  // One batch of answers: [[ticket], [ticket, null, value], [ticket, "error message"]], and
+  // perhaps [EXPIRED_TICKET, null, [id, ...]]: sessions the store found expired.
   deliver (text) {
     let answers
     try {
@@ -229,6 +236,10 @@ class Tickets {
       answers = Array.from(this.pending.keys(), (ticket) => [ticket, `${this.storeName}: unreadable stored data (${err.message})`])
     }
     for (const [ticket, message, value] of answers) {
+      if (ticket === EXPIRED_TICKET) {
+        for (const id of value) announceExpired(userText(id), this.storeName)
+        continue
+      }
       const callback = this.pending.get(ticket)
       if (callback === undefined) continue
       this.pending.delete(ticket)

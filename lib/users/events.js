@@ -1,11 +1,21 @@
 'use strict'
 
-// What sessions of a user tell the lifecycle channels: a bound session that a revoke of its user
-// ended, and an indexed session found expired when its user's sessions are listed. (Wired to
-// lib/events.js when it lands; until then nothing is published.)
+// What sessions of a user tell the lifecycle channels (lib/events.js): a bound session that a
+// revoke of its user ended, and an indexed session found expired when its user's sessions are
+// listed. MemoryStore and LevelStore report their expiries themselves, as they happen; for the
+// others (RedisStore, custom stores), which cannot, the index is where an expiry shows.
 
-function publishExpired (sid, user) {}
+const { REJECTED, sessionExpired, sessionRejected, kReportsExpiry } = require('../events')
+const { kStoreKind } = require('../measured-store')
 
-function publishRejected (sid, user, reason) {}
+// `store` as the Session calls it (lib/store-contract.js), whose kind metrics name.
+function publishExpired (store, sid, user) {
+  if (store[kReportsExpiry] === true) return
+  sessionExpired(sid, store[kStoreKind] || 'custom', user)
+}
 
-module.exports = { publishExpired, publishRejected }
+function publishRevoked (sid, user) {
+  sessionRejected(sid, REJECTED.REVOKED_USER, user)
+}
+
+module.exports = { publishExpired, publishRevoked }

@@ -8,7 +8,7 @@
 
 const { USER, SEEN, EPOCH, SEEN_DIVISOR, indexId, newHandle, bindingHolds, entryOf, userText, indexExpireMs } = require('./records')
 const { call } = require('./store-methods')
-const { publishRejected } = require('./events')
+const { publishRevoked } = require('./events')
 
 // `info` shown in listings: a small JSON object.
 const MAX_INFO_CHARS = 1024
@@ -46,7 +46,7 @@ class SessionUser {
     const index = indexId(binding.user)
     const epoch = await call(this.#store, 'get', index, EPOCH, indexExpireMs(this.#expireMs))
     if (!bindingHolds(binding, epoch)) {
-      publishRejected(id, binding.user, 'revoked user')
+      publishRevoked(id, binding.user)
       this.#store.revoke(id, () => {})
       this.#store.del(index, binding.handle, indexExpireMs(this.#expireMs), () => {})
       return true

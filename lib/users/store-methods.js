@@ -38,7 +38,7 @@ async function liveEntries (store, user, expireMs) {
       live.set(handle, entry)
       continue
     }
-    if (entry && typeof entry === 'object' && typeof entry.sid === 'string' && bindingHolds(entry, epoch)) publishExpired(entry.sid, user)
+    if (entry && typeof entry === 'object' && typeof entry.sid === 'string' && bindingHolds(entry, epoch)) publishExpired(store, entry.sid, user)
     store.del(index, handle, indexExpireMs(expireMs), () => {})
   }
   return { index, epoch, live }

@@ -2,6 +2,7 @@ use std::time::{Duration, Instant};
 
 use napi_derive::napi;
 
+use crate::expiries::Reporter;
 use crate::memory_store::{Limits, MemoryStore};
 
 /// The native half of `MemoryStore`: synchronous, on the JavaScript thread; `lib/stores/memory.js`
@@ -18,7 +19,7 @@ impl JsMemoryStore {
   #[napi(constructor)]
   pub fn new(max_bytes: f64, max_age_ms: f64) -> Self {
     let limits = Limits { max_bytes: max_bytes as usize, max_age: Duration::from_secs_f64(max_age_ms / 1000.0) };
-    JsMemoryStore { inner: MemoryStore::new(limits) }
+    JsMemoryStore { inner: MemoryStore::new(limits, Reporter::memory_store()) }
   }
 
   /// The stored JSON text, or `null`.
@@ -63,6 +64,14 @@ impl JsMemoryStore {
   #[napi]
   pub fn extend(&mut self, id: String) {
     self.inner.extend(&id, Instant::now());
+  }
+
+  /// The ids of sessions found idle past `maxAgeMs` since the last call, or `null` for none;
+  /// kept only while JavaScript listens (src/expiries.rs), which is when it asks.
+  #[napi]
+  pub fn take_expired(&mut self) -> Option<Vec<String>> {
+    let ids = self.inner.take_expired();
+    (!ids.is_empty()).then_some(ids)
   }
 
   /// Sessions held.

@@ -5,6 +5,7 @@
 //! key, json, expireMs)` for every Store API call, turned into an [`Op`] by [`operation`], and
 //! `close(ticket)`. A new store of that kind adds a class with those two methods, nothing per call.
 
+mod expiries;
 mod level_store;
 mod memory_store;
 mod redis_store;
@@ -35,6 +36,11 @@ pub enum StoreCall {
 /// LevelStore({ db }), which keeps tombstones in JavaScript.
 #[napi]
 pub const TOMBSTONE_MS: u32 = crate::operation::TOMBSTONE_MS as u32;
+
+/// The ticket of a delivered entry that answers no call but names sessions found expired
+/// (src/completion.rs), for lib/stores/ticketed.js.
+#[napi]
+pub const EXPIRED_TICKET: u32 = crate::completion::EXPIRED_TICKET;
 
 /// How many moves a revoke follows (see src/operation.rs), for LevelStore({ db }).
 #[napi]

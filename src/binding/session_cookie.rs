@@ -3,7 +3,7 @@ use napi_derive::napi;
 
 use crate::cookie::keygrip::Keygrip;
 use crate::cookie::set_cookie::CookieAttributes;
-use crate::cookie::SessionCookie;
+use crate::cookie::{Begun, Carried, SessionCookie};
 
 /// The cookie's fixed attributes, as `lib/options.js` has checked them.
 #[napi(object)]
@@ -49,16 +49,17 @@ impl JsSessionCookie {
     Ok(JsSessionCookie { inner: SessionCookie::new(&name, expire_ms, keygrip, &attributes) })
   }
 
-  /// The whole per-request step in one call. Returns the Set-Cookie values and then the token,
-  /// joined by `\n` (which none of them can contain): one JavaScript string and a `split` cost
-  /// half of what building an array through N-API does.
+  /// The whole per-request step in one call. Returns what the request carried (one digit, see
+  /// [`join`]), the Set-Cookie values and then the token, joined by `\n` (which none of them can
+  /// contain): one JavaScript string and a `split` cost half of what building an array through
+  /// N-API does.
   #[napi]
   pub fn begin(&self, cookie_header: Option<String>, now_ms: f64, secure: bool) -> String {
     join(self.inner.begin(cookie_header.as_deref(), now_ms, secure, false))
   }
 
   /// `begin` for lazy sessions: a new token comes back with no Set-Cookie values before it (the
-  /// text starts with `\n`); the cookie is written with `issue` on the session's first write.
+  /// digit is followed by `\n`); the cookie is written with `issue` on the session's first write.
   #[napi]
   pub fn begin_lazy(&self, cookie_header: Option<String>, now_ms: f64, secure: bool) -> String {
     join(self.inner.begin(cookie_header.as_deref(), now_ms, secure, true))
@@ -84,6 +85,13 @@ impl JsSessionCookie {
     vec![value.map(str::to_owned), signature.map(str::to_owned)]
   }
 
+  /// The cookie's value as the request carries it, token or not: what a rejected cookie claimed
+  /// (lib/session-cookie.js asks only when someone listens for rejections).
+  #[napi]
+  pub fn claimed(&self, cookie_header: String) -> Option<String> {
+    self.inner.claimed(&cookie_header).map(str::to_owned)
+  }
+
   /// `Set-Cookie` values for `token` (and its signature, when given) expiring at `expiresAtMs`
   /// (milliseconds since the epoch; `0` clears the cookie).
   #[napi]
@@ -98,10 +106,24 @@ pub fn new_token() -> String {
   crate::cookie::token::generate()
 }
 
-/// Set-Cookie values, then the token, joined by `\n`.
-fn join(begun: crate::cookie::Begun) -> String {
-  let mut out = begun.set_cookies.join("\n");
-  out.push('\n');
+/// What the request carried as one digit (lib/session-cookie.js reads the same codes): `0` a token,
+/// `1` nothing, `2` a malformed value, `3` a bad signature; then the Set-Cookie values and the
+/// token, joined by `\n`.
+fn join(begun: Begun) -> String {
+  let mut out = String::with_capacity(begun.set_cookies.iter().map(|line| line.len() + 1).sum::<usize>() + 42);
+  out.push(match begun.carried {
+    Carried::Token => '0',
+    Carried::Nothing => '1',
+    Carried::Malformed => '2',
+    Carried::BadSignature => '3',
+  });
+  for line in &begun.set_cookies {
+    out.push_str(line);
+    out.push('\n');
+  }
+  if begun.set_cookies.is_empty() {
+    out.push('\n');
+  }
   out.push_str(&begun.token);
   out
 }

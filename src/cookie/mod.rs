@@ -33,6 +33,23 @@ pub struct Begun {
   pub token: String,
   /// The response's `Set-Cookie` values: the cookie, then its `.sig` when signed.
   pub set_cookies: Vec<String>,
+  /// What the request carried, which is why the token is its own or a new one.
+  pub carried: Carried,
+}
+
+/// What a request's session cookie was. Anything but [`Carried::Token`] starts a new session;
+/// [`Carried::Malformed`] and [`Carried::BadSignature`] are the rejections the
+/// `generic-session:rejected` channel reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carried {
+  /// A token, validly signed when cookies are.
+  Token,
+  /// No session cookie, or an empty one (what a client may send back after `destroy()`).
+  Nothing,
+  /// A value that is not a token ([`token::is_plausible`]).
+  Malformed,
+  /// A token whose `.sig` is missing or verifies under none of the keys.
+  BadSignature,
 }
 
 /// When a cookie cleared by `destroy()` expired: the epoch.
@@ -58,20 +75,20 @@ impl SessionCookie {
   /// older key is accepted and the cookie re-signed with the newest. `lazy`: a new token gets no
   /// cookie yet (the session writes it with [`Self::issue`] on its first write).
   pub fn begin(&self, cookie_header: Option<&str>, now_ms: f64, secure: bool, lazy: bool) -> Begun {
-    let carried = cookie_header.and_then(|header| self.verified_token(header));
-    let (token, signature) = match carried {
+    let read = cookie_header.map_or(Err(Carried::Nothing), |header| self.verified_token(header));
+    let (token, signature, carried) = match read {
       // Signed by the newest key: the signature it came with is the one to send back.
-      Some((token, Some((0, signature)))) => (token.to_owned(), Some(signature.to_owned())),
-      Some((token, _)) => (token.to_owned(), self.sign(token)),
-      None if lazy => return Begun { token: token::generate(), set_cookies: Vec::new() },
-      None => {
+      Ok((token, Some((0, signature)))) => (token.to_owned(), Some(signature.to_owned()), Carried::Token),
+      Ok((token, _)) => (token.to_owned(), self.sign(token), Carried::Token),
+      Err(carried) if lazy => return Begun { token: token::generate(), set_cookies: Vec::new(), carried },
+      Err(carried) => {
         let token = token::generate();
         let signature = self.sign(&token);
-        (token, signature)
+        (token, signature, carried)
       }
     };
     let set_cookies = self.lines(&token, signature.as_deref(), self.expires_at(now_ms), secure);
-    Begun { token, set_cookies }
+    Begun { token, set_cookies, carried }
   }
 
   /// The cookie for `token`, signed with the newest key when signing, as written at `now_ms`
@@ -114,19 +131,24 @@ impl SessionCookie {
     lines
   }
 
+  /// The cookie's value as the request carries it, token or not (`None` without the cookie).
+  pub fn claimed<'h>(&self, cookie_header: &'h str) -> Option<&'h str> {
+    header::find(cookie_header, &self.name)
+  }
+
   /// The token in the header, if plausible and (when signing) validly signed, with the index of
-  /// the key that signed it and the signature.
+  /// the key that signed it and the signature; else what the header carried instead.
   #[allow(clippy::type_complexity)]
-  fn verified_token<'h>(&self, header: &'h str) -> Option<(&'h str, Option<(usize, &'h str)>)> {
-    let (value, signature) = self.raw(header);
-    let value = value?;
-    match &self.keygrip {
-      None => Some((value, None)),
-      Some(keygrip) => {
-        let index = keygrip.index(&self.signed_parts(value), signature?)?;
-        Some((value, Some((index, signature?))))
-      }
-    }
+  fn verified_token<'h>(&self, header: &'h str) -> Result<(&'h str, Option<(usize, &'h str)>), Carried> {
+    let value = match self.claimed(header) {
+      None | Some("") => return Err(Carried::Nothing),
+      Some(value) if !token::is_plausible(value) => return Err(Carried::Malformed),
+      Some(value) => value,
+    };
+    let Some(keygrip) = &self.keygrip else { return Ok((value, None)) };
+    let signature = header::find(header, &self.sig_name).ok_or(Carried::BadSignature)?;
+    let index = keygrip.index(&self.signed_parts(value), signature).ok_or(Carried::BadSignature)?;
+    Ok((value, Some((index, signature))))
   }
 
   fn sign(&self, value: &str) -> Option<String> {
@@ -228,6 +250,36 @@ mod tests {
     let lines = cookie.issue("tok", 0.0, false);
     assert!(lines[0].starts_with("s=tok; path=/; expires="));
     assert!(lines[1].starts_with(&format!("s.sig={}; ", sign("new", "s=tok"))));
+  }
+
+  #[test]
+  fn says_what_the_request_carried() {
+    let cookie = signed(&["new", "old"]);
+    let carried = |header: Option<&str>| cookie.begin(header, NOW_MS, false, false).carried;
+    let old_sig = sign("old", "s=abcd");
+    assert_eq!(carried(Some(&format!("s=abcd; s.sig={}", sign("new", "s=abcd")))), Carried::Token);
+    assert_eq!(carried(Some(&format!("s=abcd; s.sig={old_sig}"))), Carried::Token, "an older key's signature");
+    assert_eq!(carried(None), Carried::Nothing);
+    assert_eq!(carried(Some("other=1")), Carried::Nothing);
+    assert_eq!(
+      carried(Some(&format!("s=; s.sig={}", sign("new", "s=")))),
+      Carried::Nothing,
+      "the cookie destroy() clears"
+    );
+    assert_eq!(carried(Some("s=a b")), Carried::Malformed);
+    assert_eq!(carried(Some(&format!("s={}", "A".repeat(257)))), Carried::Malformed);
+    assert_eq!(carried(Some("s=abcd")), Carried::BadSignature, "no .sig");
+    assert_eq!(carried(Some(&format!("s=abce; s.sig={old_sig}"))), Carried::BadSignature);
+    let unsigned = SessionCookie::new("s", 1000.0, None, &CookieAttributes::default());
+    assert_eq!(unsigned.begin(Some("s=abcd"), NOW_MS, false, true).carried, Carried::Token);
+    assert_eq!(unsigned.begin(Some("s=\"x\""), NOW_MS, false, true).carried, Carried::Malformed, "lazy too");
+  }
+
+  #[test]
+  fn claimed_is_the_value_whatever_it_is() {
+    let cookie = signed(&["k"]);
+    assert_eq!(cookie.claimed("a=1; s=a b"), Some("a b"));
+    assert_eq!(cookie.claimed("a=1"), None);
   }
 
   #[test]

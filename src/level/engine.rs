@@ -35,6 +35,7 @@ use std::thread::JoinHandle;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, OwnedWriteBatch, PersistMode};
 
 use super::keys;
+use crate::expiries::{Expiries, Reporter};
 use crate::id_hash::{BuildPassThrough, IdHash, IdHasher};
 use crate::json_text;
 use crate::operation::MAX_MOVES_FOLLOWED;
@@ -72,6 +73,9 @@ pub struct Options {
   pub memory_index: bool,
   /// The session cache's bound in bytes (0: none); it needs the memory index.
   pub cache_bytes: u64,
+  /// Where sessions removed past their expiry are counted (and their ids kept while JavaScript
+  /// listens, for [`Engine::take_expired`]).
+  pub expiries: Reporter,
 }
 
 /// The session cache's default bound: about a million small sessions (bench/README.md).
@@ -79,7 +83,7 @@ pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
 
 impl Default for Options {
   fn default() -> Self {
-    Options { sync: false, memory_index: true, cache_bytes: DEFAULT_CACHE_BYTES }
+    Options { sync: false, memory_index: true, cache_bytes: DEFAULT_CACHE_BYTES, expiries: Reporter::level_store() }
   }
 }
 
@@ -292,6 +296,9 @@ pub struct Engine {
   reclaim_error: Arc<Mutex<Option<String>>>,
   /// Set once a panic has been caught: the engine answers only this from then on.
   failed: Option<String>,
+  /// Live sessions removed past their expiry (by the sweep, or by a call that met one), for the
+  /// `expired` event and metrics. Tombstones running out are not sessions expiring.
+  expired: Expiries,
 }
 
 /// Takes the location's lock file, writing our pid into it.
@@ -402,6 +409,7 @@ impl Engine {
       reclaim_stop: Arc::new(AtomicBool::new(false)),
       reclaim_error: Arc::new(Mutex::new(None)),
       failed: None,
+      expired: Expiries::new(opts.expiries),
     };
     // An old rusty-leveldb database in the location is moved in first (same ids, same data).
     super::migrate::run(&mut engine, now_ms(), stop).map_err(|e| failed(e.0))?;
@@ -649,13 +657,19 @@ impl Engine {
       }
       for (expires, id) in &expired {
         // The index may be stale (the session was touched since): trust the meta record.
-        match e.stored_meta(id)?.map(|(at, _)| at) {
-          Some(current) if current > now_ms => {
+        match e.stored_meta(id)? {
+          Some((current, _)) if current > now_ms => {
             let mut batch = e.batch();
             batch.delete(&e.ks, keys::index(*expires, id));
             e.write(batch)?;
           }
-          current => e.remove_session(id, current, Some(*expires), None)?,
+          meta => {
+            e.remove_session(id, meta.map(|(at, _)| at), Some(*expires), None)?;
+            // A live session's meta record, not a tombstone's nor a leftover index entry's.
+            if let Some((_, false)) = meta {
+              e.expired.note(id);
+            }
+          }
         }
       }
       if e.reclaim_pending && !e.reclaim_running() {
@@ -674,6 +688,12 @@ impl Engine {
       }
       Ok(expired.len())
     })
+  }
+
+  /// The ids of the sessions removed past their expiry since the last call (kept only while
+  /// [`crate::expiries::LISTENING`] says so).
+  pub fn take_expired(&mut self) -> Vec<String> {
+    self.expired.take()
   }
 
   /// Roughly how many records are live (for deciding whether a compaction pays).
@@ -813,8 +833,11 @@ impl Engine {
   fn state(&mut self, id: &str, now_ms: u64) -> Result<State> {
     match self.stored_meta(id)? {
       Some((expires, revoked)) if expires > now_ms => Ok(if revoked { State::Revoked } else { State::Live(expires) }),
-      Some((expires, _)) => {
+      Some((expires, revoked)) => {
         self.remove_session(id, Some(expires), None, None)?;
+        if !revoked {
+          self.expired.note(id);
+        }
         Ok(State::Absent)
       }
       None => Ok(State::Absent),

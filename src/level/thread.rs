@@ -1,7 +1,9 @@
 //! The LevelStore's owner thread: the only code that touches the database. Requests arrive over
 //! a channel in call order; whatever queued up while the thread was busy is applied as one group,
 //! committed with one flush (group commit), and only then acknowledged, in order, with one
-//! delivery for the whole group. Between groups the thread sweeps expired sessions.
+//! delivery for the whole group. Between groups the thread sweeps expired sessions. The ids of
+//! sessions found expired (kept only while JavaScript listens, src/expiries.rs) go in the next
+//! delivery, as one more entry ([`crate::completion::EXPIRED_TICKET`]).
 //!
 //! A panic in the engine (a bug, or damage a library did not expect) never reaches Node and never
 //! leaves a callback waiting: the thread catches it, drops the engine (releasing the directory),
@@ -198,6 +200,7 @@ fn serve<D: FnMut(Vec<Completion>)>(
           Ok(next) => next_sweep = next,
           Err(payload) => return Some(Failure { engine, why: panic_message(&*payload), in_flight: Vec::new() }),
         }
+        deliver_expired(&mut engine, deliver);
         continue;
       }
       Err(RecvTimeoutError::Disconnected) => break,
@@ -228,6 +231,7 @@ fn serve<D: FnMut(Vec<Completion>)>(
       deliver(completions);
       return None;
     }
+    completions.extend(expired_entry(&mut engine));
     deliver(completions);
     // A panic the engine caught itself leaves it failed for good: answer as for one caught here.
     if let Some(why) = engine.failure() {
@@ -239,10 +243,24 @@ fn serve<D: FnMut(Vec<Completion>)>(
         Ok(next) => next_sweep = next,
         Err(payload) => return Some(Failure { engine, why: panic_message(&*payload), in_flight: Vec::new() }),
       }
+      deliver_expired(&mut engine, deliver);
     }
   }
   let _ = engine.close();
   None
+}
+
+/// The entry naming the sessions found expired since the last delivery, if any were kept.
+fn expired_entry(engine: &mut Engine) -> Option<Completion> {
+  let ids = engine.take_expired();
+  (!ids.is_empty()).then(|| Completion::expired(&ids))
+}
+
+/// A delivery of its own for what a sweep found expired (nothing when it kept no ids).
+fn deliver_expired<D: FnMut(Vec<Completion>)>(engine: &mut Engine, deliver: &mut D) {
+  if let Some(entry) = expired_entry(engine) {
+    deliver(vec![entry]);
+  }
 }
 
 /// What a panic said, for the error that replaces it.
@@ -359,6 +377,30 @@ mod tests {
     assert!(matches!(second, Err(OpenError::Locked(..))));
     drop(first);
     assert!(spawn(&dir, |_| {}).is_ok());
+    std::fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn a_sweep_delivers_the_expired_ids_under_their_own_ticket() {
+    use std::sync::atomic::{AtomicBool, AtomicU64};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    static ON: AtomicBool = AtomicBool::new(true);
+    let dir = temp_dir("expired");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let options = Options { expiries: crate::expiries::Reporter::new(&COUNT, &ON), ..Options::default() };
+    let thread =
+      StoreThread::spawn(dir.clone(), options, Duration::from_millis(5), move |c| tx.send(c).unwrap()).unwrap();
+    assert!(thread.submit(1, Op::Set { id: "s".into(), key: "k".into(), json: "1".into(), expire_ms: 1 }));
+    let mut found = None;
+    for _ in 0..200 {
+      let batch = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+      if let Some(entry) = batch.into_iter().find(|c| c.ticket == crate::completion::EXPIRED_TICKET) {
+        found = Some(entry);
+        break;
+      }
+    }
+    assert_eq!(found.map(|entry| entry.outcome), Some(Outcome::Object(r#"["s"]"#.into())));
+    drop(thread);
     std::fs::remove_dir_all(dir).unwrap();
   }
 

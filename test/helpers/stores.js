@@ -126,7 +126,8 @@ function defaultFilter (kind, options) {
 
 // Runs define(makeStore, kind) inside describe(`on ${name}`) for every store. makeStore() returns
 // a fresh store, released after the test; kind.filter(options) a filter for the whole describe,
-// whose release is the caller's; kind.custom says the store is not this package's. The Redis an entry needs starts before and stops after.
+// whose release is the caller's; kind.name is the entry's name and kind.custom says the store is
+// not this package's. The Redis an entry needs starts before and stops after.
 function forEveryStore (define) {
   for (const kind of STORES) {
     if (kind.redis && !HAVE_REDIS && !process.env.CI) continue // test/redis-store.test.js says so loudly
@@ -151,7 +152,7 @@ function forEveryStore (define) {
         made.push(m)
         return m.store
       }
-      define(makeStore, { custom: Boolean(kind.custom), filter: (options) => (kind.filter ? kind.filter(options) : defaultFilter(kind, options)) })
+      define(makeStore, { name: kind.name, custom: Boolean(kind.custom), filter: (options) => (kind.filter ? kind.filter(options) : defaultFilter(kind, options)) })
     })
   }
 }

@@ -148,3 +148,35 @@ store.listSessions('alice', (err, sessions) => { void err; void sessions?.map((s
 store.revokeSessions('alice', { except: 'handle' }, (err, ended) => { void err; void ended })
 class IndexedStore extends MapStore {}
 Object.assign(IndexedStore.prototype, genericSession.userIndexMethods)
+// Lifecycle events and metrics
+import diagnosticsChannel = require('diagnostics_channel')
+const rejectedChannel: 'generic-session:rejected' = genericSession.channels.rejected
+diagnosticsChannel.subscribe(rejectedChannel, (message) => {
+  const event = message as genericSession.RejectedEvent
+  const reason: genericSession.RejectReason = event.reason
+  const hashed: string = event.id
+  const user: string | undefined = event.user
+  void [reason, hashed, user]
+})
+diagnosticsChannel.subscribe(genericSession.channels.regenerated, (message) => {
+  const { id, from } = message as genericSession.RegeneratedEvent
+  void [id, from]
+})
+diagnosticsChannel.subscribe(genericSession.channels.expired, (message) => {
+  const store: string = (message as genericSession.ExpiredEvent).store
+  void store
+})
+// @ts-expect-error the reasons are a closed set
+const notAReason: genericSession.RejectReason = 'bad luck'
+void notAReason
+const snapshot: genericSession.Metrics = genericSession.metrics()
+const counted: number = snapshot.created + snapshot.regenerated + snapshot.destroyed + snapshot.rejected['bad signature'] + snapshot.expired.MemoryStore
+const slowest: number | undefined = snapshot.storeCalls.find((s) => s.operation === 'get')?.buckets.at(-1)?.le
+http.createServer((req, res) => {
+  if (req.url !== '/metrics') return
+  res.setHeader('Content-Type', genericSession.metrics.contentType)
+  res.end(genericSession.metrics().toPrometheus())
+})
+void [counted, slowest]
+// @ts-expect-error metrics are read, not set
+genericSession.metrics.contentType = 'text/html'

@@ -27,6 +27,7 @@ const { levelDbAdapter } = require('./adapter')
 const { noop, expireMs, setAsJson, closedError } = require('../common')
 const { storedText, userText } = require('../texts')
 const { userIndexMethods } = require('../../users/store-methods')
+const { sessionExpired } = require('../../events')
 
 const PREFIX = '!session!'
 const DATA = PREFIX + 'd'
@@ -102,7 +103,7 @@ async function readValue (db, id, key, expire) {
   const now = Date.now()
   const [meta, json] = await Promise.all([db.get(metaKey(id)), db.get(dataKey(id, key))])
   if (revokedAt(meta, now)) return undefined
-  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  const expires = await liveExpiry(db, id, meta, now)
   if (expires === undefined) return undefined
   await touch(db, id, expires, expire, now)
   return json === undefined ? undefined : JSON.parse(json)
@@ -113,7 +114,7 @@ async function readAll (db, id, expire) {
   const [meta, records] = await Promise.all([db.get(metaKey(id)), db.range(dataPrefix(id), dataEnd(id))])
   const all = {}
   if (revokedAt(meta, now)) return all
-  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  const expires = await liveExpiry(db, id, meta, now)
   if (expires === undefined) return all
   const skip = dataPrefix(id).length
   for (const [record, json] of records) {
@@ -132,19 +133,21 @@ async function writeValue (db, id, key, json, expire) {
   if (revokedAt(meta, now)) return
   let expires = parseExpiry(meta)
   const operations = []
-  if (expires !== undefined && expires <= now) {
+  const lapsed = expires !== undefined && expires <= now
+  if (lapsed) {
     operations.push(...removalOperations(id, await sessionRecords(db, id), expires))
     expires = undefined
   }
   operations.push({ type: 'put', key: dataKey(id, key), value: json }, ...touchOperations(id, expires, expire, now))
   await db.batch(operations)
+  if (lapsed) reportExpired(id, meta)
 }
 
 async function removeValue (db, id, key, expire) {
   const now = Date.now()
   const meta = await db.get(metaKey(id))
   if (revokedAt(meta, now)) return
-  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  const expires = await liveExpiry(db, id, meta, now)
   if (expires === undefined) return
   await db.batch([{ type: 'del', key: dataKey(id, key) }, ...touchOperations(id, expires, expire, now)])
 }
@@ -178,7 +181,7 @@ async function moveSession (db, id, toId, expire) {
   const now = Date.now()
   const [meta, records] = await Promise.all([db.get(metaKey(id)), db.range(dataPrefix(id), dataEnd(id))])
   if (revokedAt(meta, now)) return
-  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  const expires = await liveExpiry(db, id, meta, now)
   if (expires === undefined) return
   const [targetMeta, targetRecords] = await Promise.all([db.get(metaKey(toId)), sessionRecords(db, toId)])
   // Whatever was under the new id goes: it is new by contract.
@@ -205,7 +208,7 @@ async function extendSession (db, id, expire) {
   const now = Date.now()
   const meta = await db.get(metaKey(id))
   if (revokedAt(meta, now)) return
-  const expires = await liveExpiry(db, id, parseExpiry(meta), now)
+  const expires = await liveExpiry(db, id, meta, now)
   if (expires !== undefined) await touch(db, id, expires, expire, now)
 }
 
@@ -213,21 +216,31 @@ async function extendSession (db, id, expire) {
 // was touched since (then only that stale index record goes).
 async function sweepSession (db, id, indexed) {
   const now = Date.now()
-  const expires = parseExpiry(await db.get(metaKey(id)))
+  const meta = await db.get(metaKey(id))
+  const expires = parseExpiry(meta)
   if (expires !== undefined && expires > now) {
     if (expires !== indexed) await db.del(indexKey(indexed, id))
     return
   }
   await db.batch(removalOperations(id, await sessionRecords(db, id), expires, indexed))
+  reportExpired(id, meta)
 }
 
-// The session's expiry if it is live at `now`; an expired session is removed first, so nothing of
-// it can be read or extended.
-async function liveExpiry (db, id, expires, now) {
+// The session's expiry (from its meta record) if it is live at `now`; an expired session is
+// removed first, so nothing of it can be read or extended.
+async function liveExpiry (db, id, meta, now) {
+  const expires = parseExpiry(meta)
   if (expires === undefined) return undefined
   if (expires > now) return expires
   await db.batch(removalOperations(id, await sessionRecords(db, id), expires))
+  reportExpired(id, meta)
   return undefined
+}
+
+// A session removed past its expiry, for events and metrics: a live session's meta record, not a
+// tombstone's running out nor a leftover index record's (no meta).
+function reportExpired (id, meta) {
+  if (meta !== undefined && !isTombstone(meta)) sessionExpired(userText(id), 'LevelStore')
 }
 
 async function touch (db, id, expires, expire, now) {

@@ -15,6 +15,8 @@
 const path = require('path')
 const { LevelStoreCore } = require('../../native')
 const { kKeepsContract } = require('../../store-contract')
+const { kStoreKind } = require('../../measured-store')
+const { kReportsExpiry } = require('../../events')
 const { TicketedStore } = require('../ticketed')
 const { callable } = require('../common')
 const AppDbStore = require('./app-db')
@@ -34,6 +36,9 @@ class DirectoryStore extends TicketedStore {
 }
 
 DirectoryStore.prototype[kKeepsContract] = true
+// LevelStore({ db }) inherits it too (below).
+DirectoryStore.prototype[kStoreKind] = 'LevelStore'
+DirectoryStore.prototype[kReportsExpiry] = true
 
 // LevelStore(location | { location, sync, sweepInterval, cacheSize } | { db, sync, sweepInterval }): callable
 // with or without `new`; either store is a LevelStore (instanceof).

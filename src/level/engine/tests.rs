@@ -134,6 +134,35 @@ fn a_touched_session_survives_a_sweep_of_its_old_index_entry(opts: Options, name
   fs::remove_dir_all(dir).unwrap();
 }
 
+/// Options whose engine keeps the ids it finds expired (its own count and flag, not the process's).
+fn listening(opts: Options) -> Options {
+  use std::sync::atomic::{AtomicBool, AtomicU64};
+  static COUNT: AtomicU64 = AtomicU64::new(0);
+  static ON: AtomicBool = AtomicBool::new(true);
+  Options { expiries: crate::expiries::Reporter::new(&COUNT, &ON), ..opts }
+}
+
+fn expired_sessions_are_reported_once_by_sweep_or_by_the_call_that_meets_them(opts: Options, name: &str) {
+  let (mut e, dir) = engine(name, listening(opts));
+  for id in ["swept", "met", "destroyed", "touched"] {
+    e.set(id, "k", b"1", HOUR, T0).unwrap();
+  }
+  e.revoke("destroyed", T0).unwrap();
+  e.extend("touched", HOUR, T0 + HOUR / 2).unwrap();
+  let later = T0 + HOUR + 1;
+  assert_eq!(e.get("met", "k", HOUR, later).unwrap(), None);
+  assert_eq!(e.take_expired(), ["met"], "a read that meets an expired session removes it");
+  e.sweep(later, 1000).unwrap();
+  assert_eq!(e.take_expired(), ["swept"], "the sweep: not the tombstone, nor the touched session's old index entry");
+  e.sweep(T0 + 2 * HOUR, 1000).unwrap();
+  assert_eq!(e.take_expired(), ["touched"]);
+  e.set("met", "k", b"2", HOUR, later).unwrap();
+  e.sweep(T0 + 3 * HOUR, 1000).unwrap();
+  assert_eq!(e.take_expired(), ["met"], "written again, it expires again");
+  drop(e);
+  fs::remove_dir_all(dir).unwrap();
+}
+
 macro_rules! both {
   ($($name:ident),*) => {
     mod with_memory_index { $( #[test] fn $name() { super::$name(super::with_index(), concat!("m-", stringify!($name))) } )* }
@@ -149,7 +178,8 @@ both!(
   sessions_expire_after_their_last_access,
   reads_rewrite_the_expiry_only_past_the_slack,
   sweep_removes_only_expired_sessions,
-  a_touched_session_survives_a_sweep_of_its_old_index_entry
+  a_touched_session_survives_a_sweep_of_its_old_index_entry,
+  expired_sessions_are_reported_once_by_sweep_or_by_the_call_that_meets_them
 );
 
 #[test]
