@@ -278,11 +278,14 @@ class Session {
   // replaced, an empty one is replaced too, and one with data but no creation time (made before
   // maxLifetime was set) starts its clock now. users: a session bound to a user whose sessions
   // were revoked since is revoked and replaced. A failed read lets the steps run: they reach the
-  // store themselves and report its error; a failed user check fails them (a session that may be
-  // revoked is not used).
+  // store themselves and report its error. With users, a failed read or user check fails them: a
+  // session that may be revoked is not used (the read that failed is the one that would have found
+  // its binding, and a step's own read may well succeed), and getUser, listSessions and
+  // revokeOtherSessions would otherwise answer as for an unbound session (undefined, [], 0), as if
+  // nothing had failed.
   #check () {
     this.#store.getAll(this.id, this.expireMs, (err, data) => {
-      if (err) return this.#checked(null)
+      if (err) return this.#checked(this.#users === null ? null : err)
       const id = this.id
       this.#judge(data || {}, Date.now())
       if (this.#users === null || this.id !== id) return this.#checked(null)
