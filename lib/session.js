@@ -48,7 +48,15 @@ class Session {
     this.#lazy = config.lazy
     this.#strict = config.strict
     this.#maxLifetimeMs = config.maxLifetimeMs
-    if (config.users) this.#users = new SessionUser(operations, store, { expireMs: config.expireMs, maxSessions: config.maxSessions })
+    if (config.users) {
+      this.#users = new SessionUser(operations, store, {
+        expireMs: config.expireMs,
+        maxSessions: config.maxSessions,
+        // maxLifetime: the index entry says when the session ends for good, so listing drops it
+        // then (the stores drop it then too), not an idle lifetime later.
+        endsAt: () => (this.#maxLifetimeMs === null ? undefined : this.#createdMs + this.#maxLifetimeMs)
+      })
+    }
     if (config.lazy || config.strict || config.maxLifetimeMs !== null || config.users) {
       // start() writes the cookie for a carried token only; a new one is written here unless lazy.
       const { token, fresh } = config.cookie.start(req, res, nowMs)
@@ -126,7 +134,9 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null)
-      this.#store.delAll(this.id, (err) => (err ? done.callback(err) : this.#unbind(done.callback)))
+      this.#beforeUnbind((stored) => {
+        this.#store.delAll(this.id, (err) => (err ? done.callback(err) : this.#unbind(stored, done.callback)))
+      })
     })
     return done.promise
   }
@@ -140,7 +150,9 @@ class Session {
     this.#whenReady(done.callback, () => {
       const cleared = (err) => done.callback(err || this.#clearCookie())
       if (this.#unsaved) return process.nextTick(cleared, null)
-      revoke(this.#store, this.id, destroyedThen(this.id, (err) => (err ? cleared(err) : this.#unbind(cleared))))
+      this.#beforeUnbind((stored) => {
+        revoke(this.#store, this.id, destroyedThen(this.id, (err) => (err ? cleared(err) : this.#unbind(stored, cleared))))
+      })
     })
     return done.promise
   }
@@ -259,10 +271,18 @@ class Session {
     return done.promise
   }
 
+  // Before destroy or delAll empties the session: with users, its binding as stored now, which a
+  // setUser of another request may have written after this request loaded its own (so that its
+  // entry goes too); `next(stored)`.
+  #beforeUnbind (next) {
+    if (this.#users === null) return next(undefined)
+    this.#users.stored(this.id, this.#storeExpireMs()).then(next)
+  }
+
   // The session left its user (destroy, delAll): its entry goes, then `callback(err)`.
-  #unbind (callback) {
+  #unbind (stored, callback) {
     if (this.#users === null) return callback(null)
-    this.#users.unbind().then(() => callback(null), callback)
+    this.#users.unbind(stored).then(() => callback(null), callback)
   }
 
   // Runs a store step now or, for a strict session whose token is not checked yet, after the
@@ -282,11 +302,14 @@ class Session {
   // replaced, an empty one is replaced too, and one with data but no creation time (made before
   // maxLifetime was set) starts its clock now. users: a session bound to a user whose sessions
   // were revoked since is revoked and replaced. A failed read lets the steps run: they reach the
-  // store themselves and report its error; a failed user check fails them (a session that may be
-  // revoked is not used).
+  // store themselves and report its error. With users, a failed read or user check fails them: a
+  // session that may be revoked is not used (the read that failed is the one that would have found
+  // its binding, and a step's own read may well succeed), and getUser, listSessions and
+  // revokeOtherSessions would otherwise answer as for an unbound session (undefined, [], 0), as if
+  // nothing had failed.
   #check () {
     this.#store.getAll(this.id, this.expireMs, (err, data) => {
-      if (err) return this.#checked(null)
+      if (err) return this.#checked(this.#users === null ? null : err)
       const id = this.id
       this.#judge(data || {}, Date.now())
       if (this.#users === null || this.id !== id) return this.#checked(null)

@@ -46,15 +46,20 @@ function bindingHolds (binding, current) {
 }
 
 // The index entry that stands for a bound session, last seen at `seen`, whose idle lifetime is
-// `expireMs`.
-function entryOf (sid, binding, seen, expireMs) {
-  return { sid, epoch: binding.epoch, created: binding.created, seen, expire: expireMs, info: binding.info }
+// `expireMs`, and which ends for good at `endsMs` (its maxLifetime), if it has one.
+function entryOf (sid, binding, seen, expireMs, endsMs) {
+  const entry = { sid, epoch: binding.epoch, created: binding.created, seen, expire: expireMs, info: binding.info }
+  if (typeof endsMs === 'number') entry.ends = endsMs
+  return entry
 }
 
 // Whether an entry's session has certainly expired by `now`: its activity rewrites `seen` at
-// least every expire / SEEN_DIVISOR, so it expired by seen + expire + that.
+// least every expire / SEEN_DIVISOR, so it expired by seen + expire + that; and a session with a
+// maxLifetime is over at its end, whether or not it is used again (the stores drop it then, and
+// the Session refuses it after), so listing drops it then, not an idle lifetime later.
 function entryExpired (entry, now) {
   const expire = typeof entry.expire === 'number' ? entry.expire : 0
+  if (typeof entry.ends === 'number' && entry.ends <= now) return true
   return typeof entry.seen !== 'number' || entry.seen + expire + Math.ceil(expire / SEEN_DIVISOR) < now
 }
 

@@ -20,13 +20,20 @@ class SessionUser {
   #rawStore // as the application gave it: its index methods
   #expireMs
   #maxSessions
+  #endsAt // () -> when the session's maxLifetime ends (ms), or undefined
   binding = null
 
-  constructor (store, rawStore, { expireMs, maxSessions }) {
+  constructor (store, rawStore, { expireMs, maxSessions, endsAt = () => undefined }) {
     this.#store = store
     this.#rawStore = rawStore
     this.#expireMs = expireMs
     this.#maxSessions = maxSessions
+    this.#endsAt = endsAt
+  }
+
+  // This session's index entry, last seen at `seen`.
+  #entry (id, binding, seen) {
+    return entryOf(id, binding, seen, this.#expireMs, this.#endsAt())
   }
 
   // The index methods the store lacks, as an Error (or null).
@@ -46,11 +53,23 @@ class SessionUser {
     const index = indexId(binding.user)
     const epoch = await call(this.#store, 'get', index, EPOCH, indexExpireMs(this.#expireMs))
     if (!bindingHolds(binding, epoch)) {
+      // The binding was read before the epoch: a revokeOtherSessions of this very session may
+      // have moved it onto the new epoch in between (it tells the kept session first, then changes
+      // the epoch). Read it again, now that the epoch is known: a kept session holds, a revoked
+      // one still does not.
+      const again = await call(this.#store, 'get', id, USER, storeExpireMs)
+      if (again && typeof again === 'object' && again.user === binding.user && again.handle === binding.handle && bindingHolds(again, epoch)) {
+        return this.#held(id, again, data, storeExpireMs)
+      }
       publishRevoked(id, binding.user)
       this.#store.revoke(id, () => {})
       this.#store.del(index, binding.handle, indexExpireMs(this.#expireMs), () => {})
       return true
     }
+    return this.#held(id, binding, data, storeExpireMs)
+  }
+
+  #held (id, binding, data, storeExpireMs) {
     this.binding = binding
     const now = Date.now()
     const seen = data[SEEN]
@@ -63,7 +82,7 @@ class SessionUser {
   #seen (id, now, storeExpireMs) {
     const binding = this.binding
     this.#store.set(id, SEEN, now, storeExpireMs, () => {})
-    this.#store.set(indexId(binding.user), binding.handle, entryOf(id, binding, now, this.#expireMs), indexExpireMs(this.#expireMs), () => {})
+    this.#store.set(indexId(binding.user), binding.handle, this.#entry(id, binding, now), indexExpireMs(this.#expireMs), () => {})
   }
 
   // Binds session `id` to `userId`: its index entry first, then the binding, so that no binding
@@ -77,6 +96,12 @@ class SessionUser {
     if (infoText !== undefined && infoText.length > MAX_INFO_CHARS) {
       throw new RangeError(`session.setUser: info must be at most ${MAX_INFO_CHARS} characters of JSON, got ${infoText.length}`)
     }
+    // An object whose JSON is not an object (a Date, anything with a toJSON) would be listed as
+    // a string or a number: refused like any other info that is not an object.
+    const infoJson = infoText === undefined ? undefined : JSON.parse(infoText)
+    if (infoText !== undefined && (infoJson === null || typeof infoJson !== 'object' || Array.isArray(infoJson))) {
+      throw new TypeError('session.setUser: info must be a plain object (shown in listings), or left out; its JSON is not an object')
+    }
     const previous = this.binding
     const index = indexId(user)
     const now = Date.now()
@@ -88,13 +113,39 @@ class SessionUser {
       handle: same ? previous.handle : newHandle(),
       epoch: epoch === undefined || epoch === null ? '' : epoch,
       created: same ? previous.created : now,
-      info: infoText === undefined ? undefined : JSON.parse(infoText)
+      info: infoJson
     }
-    await call(this.#store, 'set', index, binding.handle, entryOf(id, binding, now, this.#expireMs), indexExpireMs(this.#expireMs))
+    await call(this.#store, 'set', index, binding.handle, this.#entry(id, binding, now), indexExpireMs(this.#expireMs))
     await call(this.#store, 'set', id, USER, binding, storeExpireMs)
     await call(this.#store, 'set', id, SEEN, now, storeExpireMs)
+    await this.#settle(id, binding, storeExpireMs)
     this.binding = binding
     if (this.#maxSessions !== null) await this.#cap(user, binding.handle)
+  }
+
+  // After the binding's write: what happened meanwhile. A destroy() (or a revoke) of this session
+  // by another request may have landed between the entry's write and the binding's, leaving an
+  // entry for a session that is gone: it goes, and setUser fails. And a revokeOtherSessions of this
+  // very session may have landed between the read of the epoch and the binding's write, which
+  // then put back the old epoch, logging the kept session out: the revoke writes the kept entry
+  // on the new epoch before the binding, so an entry on the current epoch says this session was
+  // the one kept, and the binding follows it.
+  async #settle (id, binding, storeExpireMs) {
+    const index = indexId(binding.user)
+    const stored = await call(this.#store, 'get', id, USER, storeExpireMs)
+    if (!stored || typeof stored !== 'object' || stored.handle !== binding.handle) {
+      await call(this.#store, 'del', index, binding.handle, indexExpireMs(this.#expireMs))
+      throw new Error('session.setUser: the session was ended (destroyed, revoked or rebound) while it was being bound')
+    }
+    const epoch = await call(this.#store, 'get', index, EPOCH, indexExpireMs(this.#expireMs))
+    if (bindingHolds(binding, epoch)) return
+    const entry = await call(this.#store, 'get', index, binding.handle, indexExpireMs(this.#expireMs))
+    const current = epoch === undefined || epoch === null ? '' : epoch
+    if (entry && typeof entry === 'object' && entry.epoch === current) {
+      binding.epoch = current
+      delete binding.nextEpoch
+      await call(this.#store, 'set', id, USER, binding, storeExpireMs)
+    }
   }
 
   // maxSessions: the user's sessions beyond it, oldest first, are revoked (never this one).
@@ -111,12 +162,23 @@ class SessionUser {
     }))
   }
 
-  // The session left its user (destroy, delAll): its entry goes.
-  async unbind () {
-    const binding = this.binding
-    if (!binding) return
+  // The session left its user (destroy, delAll): its entry goes. `stored` is its binding as read
+  // just before it was emptied (stored()), which another request may have made after this one
+  // loaded its own: that entry goes too, or it would be listed (and counted by maxSessions) for a
+  // session that is gone.
+  async unbind (stored) {
+    const bindings = [this.binding]
+    if (stored && typeof stored === 'object' && typeof stored.user === 'string' &&
+        !(this.binding && this.binding.user === stored.user && this.binding.handle === stored.handle)) bindings.push(stored)
     this.binding = null
-    await call(this.#store, 'del', indexId(binding.user), binding.handle, indexExpireMs(this.#expireMs))
+    await Promise.all(bindings.filter(Boolean).map((binding) =>
+      call(this.#store, 'del', indexId(binding.user), binding.handle, indexExpireMs(this.#expireMs))))
+  }
+
+  // The session's binding as stored now (for unbind); undefined when it has none or the read
+  // failed (the entry this request loaded still goes).
+  async stored (id, storeExpireMs) {
+    return call(this.#store, 'get', id, USER, storeExpireMs).catch(() => undefined)
   }
 
   // A session ended by the Session itself (maxLifetime), bound as its stored `binding` says: its
@@ -132,7 +194,7 @@ class SessionUser {
     const binding = this.binding
     if (!binding) return
     const index = indexId(binding.user)
-    await call(this.#store, 'set', index, binding.handle, entryOf(id, binding, Date.now(), this.#expireMs), indexExpireMs(this.#expireMs))
+    await call(this.#store, 'set', index, binding.handle, this.#entry(id, binding, Date.now()), indexExpireMs(this.#expireMs))
   }
 
   async list () {
@@ -145,6 +207,11 @@ class SessionUser {
   async revokeOthers (id, storeExpireMs) {
     const binding = this.binding
     if (!binding) return 0
+    // This session's entry first: the revoke keeps only a session it finds listed, and the index
+    // may have lost this one (an eviction, a crash between two writes); a session that asks to end
+    // the others must not end itself. (Its epoch is the one it holds: if a revoke ended it since its
+    // check, the entry is stale and the revoke ends it too.)
+    await call(this.#store, 'set', indexId(binding.user), binding.handle, this.#entry(id, binding, Date.now()), indexExpireMs(this.#expireMs))
     const ended = await call(this.#rawStore, 'revokeSessions', binding.user, { except: binding.handle, expire: this.#expireMs })
     // The kept session's binding moved to the new epoch: read it back for the rest of the request.
     const now = await call(this.#store, 'get', id, USER, storeExpireMs)

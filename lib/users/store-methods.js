@@ -31,16 +31,37 @@ async function liveEntries (store, user, expireMs) {
   const epoch = all[EPOCH]
   const live = new Map()
   const now = Date.now()
+  const stale = []
   for (const handle of Object.keys(all)) {
     if (handle === EPOCH) continue
     const entry = all[handle]
-    if (entry && typeof entry === 'object' && typeof entry.sid === 'string' && !entryExpired(entry, now) && bindingHolds(entry, epoch)) {
+    const valid = entry && typeof entry === 'object' && typeof entry.sid === 'string'
+    if (valid && !entryExpired(entry, now) && bindingHolds(entry, epoch)) {
       live.set(handle, entry)
       continue
     }
-    if (entry && typeof entry === 'object' && typeof entry.sid === 'string' && bindingHolds(entry, epoch)) publishExpired(store, entry.sid, user)
+    if (valid && !entryExpired(entry, now)) {
+      stale.push([handle, entry])
+      continue
+    }
+    if (valid && bindingHolds(entry, epoch)) publishExpired(store, entry.sid, user)
     store.del(index, handle, indexExpireMs(expireMs), () => {})
   }
+  // An entry on an older epoch is usually one a revoke left behind, but it may be a kept session's:
+  // a lastSeen write of the kept session that a request made before revokeOtherSessions moved it
+  // onto the new epoch, landing after the revoke rewrote its entry, puts back the old epoch. The
+  // session's own binding says which: one that holds is listed (and its entry mended), any other
+  // entry goes.
+  await Promise.all(stale.map(async ([handle, entry]) => {
+    const binding = await call(store, 'get', entry.sid, USER, typeof entry.expire === 'number' && entry.expire > 0 ? entry.expire : expireMs)
+    if (binding && typeof binding === 'object' && binding.user === user && binding.handle === handle && bindingHolds(binding, epoch)) {
+      const mended = { ...entry, epoch: epoch === undefined || epoch === null ? '' : epoch }
+      live.set(handle, mended)
+      store.set(index, handle, mended, indexExpireMs(expireMs), () => {})
+      return
+    }
+    store.del(index, handle, indexExpireMs(expireMs), () => {})
+  }))
   return { index, epoch, live }
 }
 
@@ -73,14 +94,26 @@ async function revokeSessions (store, user, { except, expire } = {}) {
   let ended = 0
   await Promise.all([...live].map(async ([handle, entry]) => {
     if (handle === except) return
+    // An entry may outlive its session's binding: a lastSeen write issued before the session was
+    // bound to another user (setUser) can land after that bind removed the entry. Such a session
+    // is not this user's: its entry goes, the session stays. (Any session still bound to this
+    // user, or whose binding cannot be read here, is ended; the new epoch ends the rest.)
+    const binding = await call(store, 'get', entry.sid, USER, expireMs)
+    if (binding && typeof binding === 'object' && typeof binding.user === 'string' && binding.user !== user) {
+      await call(store, 'del', index, handle, indexExpireMs(expireMs))
+      return
+    }
     await call(store, typeof store.revoke === 'function' ? 'revoke' : 'delAll', entry.sid)
     await call(store, 'del', index, handle, indexExpireMs(expireMs))
     ended++
   }))
   if (binding) {
+    // The entry before the binding: a setUser of the kept session racing this revoke may write
+    // the binding back on the old epoch after this; it then finds this entry on the new epoch,
+    // and follows it (session-user.js, #settle).
     const { nextEpoch, ...rest } = binding
-    await call(store, 'set', kept.sid, USER, { ...rest, epoch }, expireMs)
     await call(store, 'set', index, except, { ...kept, epoch }, indexExpireMs(expireMs))
+    await call(store, 'set', kept.sid, USER, { ...rest, epoch }, expireMs)
   }
   return ended
 }
