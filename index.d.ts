@@ -267,9 +267,11 @@ declare namespace genericSession {
   interface UserIndex {
     listSessions(userId: string | number, options: UserIndexOptions, callback: Callback<UserSession[]>): void
     listSessions(userId: string | number, callback: Callback<UserSession[]>): void
+    listSessions(userId: string | number, options?: UserIndexOptions): Promise<UserSession[]>
     /** Ends every session of the user but `except` (a handle); how many were ended. */
     revokeSessions(userId: string | number, options: UserIndexOptions & { except?: string }, callback: Callback<number>): void
     revokeSessions(userId: string | number, callback: Callback<number>): void
+    revokeSessions(userId: string | number, options?: UserIndexOptions & { except?: string }): Promise<number>
   }
 
   type Middleware = (req: IncomingMessage | RequestLike, res: ServerResponse | ResponseLike, next: (err?: unknown) => void) => void

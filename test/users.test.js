@@ -111,6 +111,7 @@ describe('sessions of a user (options.users)', function () {
         await Promise.all(browsers.map((b, i) => b.get(`/login/bob?device=d${i}`)))
         const sessions = await call(store, 'listSessions', 'bob')
         assert.strictEqual(sessions.length, 50)
+        assert.strictEqual((await store.listSessions('bob')).length, 50, 'without a callback: a Promise')
         assert.deepStrictEqual(sessions.map((s) => s.info.device).sort(), browsers.map((b, i) => `d${i}`).sort())
       })
     })

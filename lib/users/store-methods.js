@@ -120,21 +120,29 @@ async function revokeSessions (store, user, { except, expire } = {}) {
 
 // (userId[, options], cb): the callback form every store method has; the work on the store behind
 // the Store contract, so a custom store's callbacks are made safe too.
+// Without a callback, a Promise of the result, as the Session's methods.
 function method (work) {
   return function (userId, options, callback) {
     if (typeof options === 'function') {
       callback = options
       options = undefined
     }
-    if (typeof callback !== 'function') throw new TypeError('callback must be a function')
-    let user
-    try {
-      user = userText(userId)
-    } catch (err) {
-      return process.nextTick(callback, err)
+    if (callback === undefined || callback === null) {
+      return new Promise((resolve, reject) => run(this, work, userId, options, (err, value) => (err ? reject(err) : resolve(value))))
     }
-    work(operationsFor(this), user, options || {}).then((value) => callback(null, value), (err) => callback(err))
+    if (typeof callback !== 'function') throw new TypeError('callback must be a function')
+    run(this, work, userId, options, callback)
   }
+}
+
+function run (store, work, userId, options, callback) {
+  let user
+  try {
+    user = userText(userId)
+  } catch (err) {
+    return process.nextTick(callback, err)
+  }
+  work(operationsFor(store), user, options || {}).then((value) => callback(null, value), (err) => callback(err))
 }
 
 const userIndexMethods = Object.freeze({

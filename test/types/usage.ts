@@ -146,6 +146,9 @@ async function login (session: genericSession.Session): Promise<number> {
 void login
 store.listSessions('alice', (err, sessions) => { void err; void sessions?.map((s) => s.lastSeen) })
 store.revokeSessions('alice', { except: 'handle' }, (err, ended) => { void err; void ended })
+void store.listSessions('alice').then((sessions) => sessions.length)
+const endedLater: Promise<number> = store.revokeSessions('alice')
+void endedLater
 class IndexedStore extends MapStore {}
 Object.assign(IndexedStore.prototype, genericSession.userIndexMethods)
 // Lifecycle events and metrics
