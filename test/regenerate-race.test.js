@@ -47,11 +47,19 @@ describe('destroy() racing regenerate() on one cookie', function () {
     // A custom store without `move` gets the old steps, whose risk README states.
     if (kind.custom) return
 
-    it(`leaves neither token with data, whichever lands first (${TRIALS} trials)`, async () => {
+    // fn(server, s): the app on a fresh store, and the store's Promise API; the server is closed after.
+    async function withApp (fn) {
       const store = makeStore()
-      const s = api(store)
       const server = await startServer(appOn(genericSession.filter(store)))
       try {
+        await fn(server, api(store))
+      } finally {
+        await server.close()
+      }
+    }
+
+    it(`leaves neither token with data, whichever lands first (${TRIALS} trials)`, async () => {
+      await withApp(async (server, s) => {
         const orders = new Set()
         for (let trial = 0; trial < TRIALS; trial++) {
           const browser = createClient(server.url)
@@ -73,16 +81,11 @@ describe('destroy() racing regenerate() on one cookie', function () {
           assert.deepStrictEqual(await s.getAll(newId), {}, `trial ${trial}: the regenerated token reads nothing`)
         }
         assert.ok(orders.size >= 1)
-      } finally {
-        await server.close()
-      }
+      })
     })
 
     it('destroy() on the old token after regenerate() has answered ends the new one too', async () => {
-      const store = makeStore()
-      const s = api(store)
-      const server = await startServer(appOn(genericSession.filter(store)))
-      try {
+      await withApp(async (server, s) => {
         const browser = createClient(server.url)
         await browser.get('/login')
         const oldCookie = `s=${browser.cookie('s').value}`
@@ -92,16 +95,11 @@ describe('destroy() racing regenerate() on one cookie', function () {
         assert.strictEqual((await getWith(server.url + '/destroy', oldCookie)).status, 200)
         assert.deepStrictEqual(await s.getAll(newId), {})
         assert.strictEqual((await browser.get('/whoami')).body, null, 'the browser with the new token is logged out')
-      } finally {
-        await server.close()
-      }
+      })
     })
 
     it('regenerate() after destroy() has answered moves nothing to the new token', async () => {
-      const store = makeStore()
-      const s = api(store)
-      const server = await startServer(appOn(genericSession.filter(store)))
-      try {
+      await withApp(async (server, s) => {
         const browser = createClient(server.url)
         await browser.get('/login')
         const cookie = `s=${browser.cookie('s').value}`
@@ -109,9 +107,7 @@ describe('destroy() racing regenerate() on one cookie', function () {
         const regenerated = await getWith(server.url + '/regenerate', cookie)
         assert.strictEqual(regenerated.status, 200)
         assert.deepStrictEqual(await s.getAll(regenerated.body.id), {})
-      } finally {
-        await server.close()
-      }
+      })
     })
   })
 })
