@@ -23,6 +23,18 @@ function storedText (value, what) {
   return NEEDS_ESCAPE.test(text) ? escape(text) : text
 }
 
+// [id, key] of one Store API call as stored text, made once per call; `keyIs` names the second
+// ('key', or 'id' for a move's target), and without it there is none. A bad one is called back
+// with its TypeError (on the next tick), and the result is null.
+function callTexts (callback, id, key, keyIs) {
+  try {
+    return [storedText(id, 'id'), keyIs === undefined ? undefined : storedText(key, keyIs)]
+  } catch (err) {
+    process.nextTick(callback, err)
+    return null
+  }
+}
+
 function asString (value, what) {
   if (typeof value === 'number') return String(value)
   const got = value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`
@@ -93,4 +105,4 @@ function userKeys (data) {
   return out
 }
 
-module.exports = { storedText, userText, userKeys }
+module.exports = { storedText, callTexts, userText, userKeys }

@@ -31,13 +31,11 @@
 
 const { StoreCall, EXPIRED_TICKET } = require('../native')
 const { noop, expireMs, setAsJson, closedError, plainError } = require('./common')
-const { storedText, userText, userKeys } = require('./texts')
+const { callTexts, userText, userKeys } = require('./texts')
 const { expiryListening, announceExpired } = require('../events')
 const { userIndexMethods } = require('../users/store-methods')
 
 const MAX_TICKET = 0xffffffff
-// The calls that take a key (or, for Move, the target id).
-const KEYED = new Set([StoreCall.Get, StoreCall.Set, StoreCall.Del, StoreCall.Move])
 
 class TicketedStore {
   #name
@@ -67,42 +65,51 @@ class TicketedStore {
   }
 
   get (id, key, expire, callback) {
-    if (key !== undefined && this.#peek(callback, id, key, expire)) return
-    this.#submit(callback, StoreCall.Get, id, key, undefined, expire)
+    const texts = callTexts(callback, id, key, 'key')
+    if (texts === null || this.#peek(callback, texts, expire)) return
+    this.#submit(callback, StoreCall.Get, texts, undefined, expire)
   }
 
   getAll (id, expire, callback) {
-    if (this.#peek(callback, id, undefined, expire)) return
-    this.#submit((err, data) => callback(err, err ? undefined : userKeys(data)), StoreCall.GetAll, id, undefined, undefined, expire)
+    const texts = callTexts(callback, id)
+    if (texts === null || this.#peek(callback, texts, expire)) return
+    this.#submit((err, data) => callback(err, err ? undefined : userKeys(data)), StoreCall.GetAll, texts, undefined, expire)
   }
 
   set (id, key, value, expire, callback = noop) {
-    setAsJson(this, id, key, value, expire, callback, (json) =>
-      this.#submit(callback, StoreCall.Set, id, key, json, expire))
+    setAsJson(this, id, key, value, expire, callback, (json) => {
+      const texts = callTexts(callback, id, key, 'key')
+      if (texts !== null) this.#submit(callback, StoreCall.Set, texts, json, expire)
+    })
   }
 
   del (id, key, expire, callback = noop) {
-    this.#submit(callback, StoreCall.Del, id, key, undefined, expire)
+    const texts = callTexts(callback, id, key, 'key')
+    if (texts !== null) this.#submit(callback, StoreCall.Del, texts, undefined, expire)
   }
 
   delAll (id, callback = noop) {
-    this.#submit(callback, StoreCall.DelAll, id, undefined, undefined, undefined)
+    const texts = callTexts(callback, id)
+    if (texts !== null) this.#submit(callback, StoreCall.DelAll, texts, undefined, undefined)
   }
 
   // delAll, leaving a tombstone: a write still in flight cannot bring the session back.
   revoke (id, callback = noop) {
-    this.#submit(callback, StoreCall.Revoke, id, undefined, undefined, undefined)
+    const texts = callTexts(callback, id)
+    if (texts !== null) this.#submit(callback, StoreCall.Revoke, texts, undefined, undefined)
   }
 
   extend (id, expire, callback = noop) {
-    this.#submit(callback, StoreCall.Extend, id, undefined, undefined, expire)
+    const texts = callTexts(callback, id)
+    if (texts !== null) this.#submit(callback, StoreCall.Extend, texts, undefined, expire)
   }
 
   // Moves the session's data to `toId` (a new, unused id) and revokes `id`, in one step
   // (regenerate). A revoked or absent session moves nothing; a later revoke of `id` revokes
   // `toId` too. The target id crosses in the key's place.
   move (id, toId, expire, callback = noop) {
-    this.#submit(callback, StoreCall.Move, id, toId, undefined, expire, 'id')
+    const texts = callTexts(callback, id, toId, 'id')
+    if (texts !== null) this.#submit(callback, StoreCall.Move, texts, undefined, expire)
   }
 
   // Closes the native side once every call made before has been applied, and calls back. Calls
@@ -120,20 +127,12 @@ class TicketedStore {
     else closeCore()
   }
 
-  // Answers a read (`key` undefined: getAll) from the core's memory when it can (true), never
-  // synchronously. Anything unusual (a closed store, a bad id or key) is left to the submitted
-  // call, which reports it.
-  #peek (callback, id, key, expire) {
+  // Answers a read of [id, key] (stored texts; no key: getAll) from the core's memory when it can
+  // (true), never synchronously. Anything unusual (a closed store) is left to the submitted call,
+  // which reports it.
+  #peek (callback, [idText, keyText], expire) {
     const inFlight = this.#inFlight
-    if (inFlight === null || this.#closed || typeof callback !== 'function') return false
-    let idText, keyText
-    try {
-      idText = storedText(id, 'id')
-      keyText = key === undefined ? undefined : storedText(key, 'key')
-    } catch (err) {
-      return false
-    }
-    if (inFlight.has(idText)) return false
+    if (inFlight === null || this.#closed || typeof callback !== 'function' || inFlight.has(idText)) return false
     const found = this.#core.peek(idText, keyText, expireMs(expire))
     if (found === false) return false
     let value // true: the key is absent
@@ -144,20 +143,12 @@ class TicketedStore {
         return false // only stored damage could do this: let the store thread answer
       }
     }
-    process.nextTick(callback, null, key === undefined ? userKeys(value) : value)
+    process.nextTick(callback, null, keyText === undefined ? userKeys(value) : value)
     return true
   }
 
-  // `key` is a key, or for a move the target id (`keyIs` 'id'): either is checked and made
-  // stored text here (./texts.js), and a bad one fails through the callback.
-  #submit (callback, call, id, key, json, expire, keyIs = 'key') {
-    let idText, keyText
-    try {
-      idText = storedText(id, 'id')
-      keyText = KEYED.has(call) ? storedText(key, keyIs) : undefined
-    } catch (err) {
-      return process.nextTick(callback, err)
-    }
+  // One call on [id, key] (stored texts; for a move, the key is the target id).
+  #submit (callback, call, [idText, keyText], json, expire) {
     if (this.#inFlight !== null) callback = this.#counted(idText, callback)
     if (this.#closed) return process.nextTick(callback, closedError(this.#name))
     if (this.#tickets.size >= this.#maxPending) {

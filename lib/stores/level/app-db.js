@@ -25,7 +25,7 @@
 const { TOMBSTONE_MS, MAX_MOVES_FOLLOWED } = require('../../native')
 const { levelDbAdapter } = require('./adapter')
 const { noop, expireMs, setAsJson, closedError } = require('../common')
-const { storedText, userText } = require('../texts')
+const { callTexts, userText } = require('../texts')
 const { userIndexMethods } = require('../../users/store-methods')
 const { sessionExpired } = require('../../events')
 
@@ -348,40 +348,61 @@ class AppDbStore {
   }
 
   get (id, key, expire, callback) {
-    this.#texts(callback, [[id, 'id'], [key, 'key']], ([id, key]) => this.#submit(callback, id, () => readValue(this.#db, id, key, expireMs(expire))))
+    const texts = callTexts(callback, id, key, 'key')
+    if (texts === null) return
+    const [idText, keyText] = texts
+    this.#submit(callback, idText, () => readValue(this.#db, idText, keyText, expireMs(expire)))
   }
 
   getAll (id, expire, callback) {
-    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => readAll(this.#db, id, expireMs(expire))))
+    const texts = callTexts(callback, id)
+    if (texts === null) return
+    const [idText] = texts
+    this.#submit(callback, idText, () => readAll(this.#db, idText, expireMs(expire)))
   }
 
   set (id, key, value, expire, callback = noop) {
     setAsJson(this, id, key, value, expire, callback, (json) => {
-      this.#texts(callback, [[id, 'id'], [key, 'key']], ([id, key]) => this.#submit(callback, id, () => writeValue(this.#db, id, key, json, expireMs(expire))))
+      const texts = callTexts(callback, id, key, 'key')
+      if (texts === null) return
+      const [idText, keyText] = texts
+      this.#submit(callback, idText, () => writeValue(this.#db, idText, keyText, json, expireMs(expire)))
     })
   }
 
   del (id, key, expire, callback = noop) {
-    this.#texts(callback, [[id, 'id'], [key, 'key']], ([id, key]) => this.#submit(callback, id, () => removeValue(this.#db, id, key, expireMs(expire))))
+    const texts = callTexts(callback, id, key, 'key')
+    if (texts === null) return
+    const [idText, keyText] = texts
+    this.#submit(callback, idText, () => removeValue(this.#db, idText, keyText, expireMs(expire)))
   }
 
   delAll (id, callback = noop) {
-    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => removeAll(this.#db, id)))
+    const texts = callTexts(callback, id)
+    if (texts === null) return
+    const [idText] = texts
+    this.#submit(callback, idText, () => removeAll(this.#db, idText))
   }
 
   // delAll, leaving a tombstone: a write still in flight cannot bring the session back; down
   // the moves its tombstones name (a destroy() that came after a regenerate()).
   revoke (id, callback = noop) {
-    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => this.#revokeMoved(id, MAX_MOVES_FOLLOWED)))
+    const texts = callTexts(callback, id)
+    if (texts === null) return
+    const [idText] = texts
+    this.#submit(callback, idText, () => this.#revokeMoved(idText, MAX_MOVES_FOLLOWED))
   }
 
   // Moves the session's data to `toId` and revokes `id`, in one batch (regenerate). The move
   // holds both sessions' queues.
   move (id, toId, expire, callback = noop) {
-    this.#texts(callback, [[id, 'id'], [toId, 'id']], ([id, toId]) => this.#submit(callback, id, () => {
-      if (id === toId) return undefined
-      return this.#queues.run(toId, () => moveSession(this.#db, id, toId, expireMs(expire)))
-    }))
+    const texts = callTexts(callback, id, toId, 'id')
+    if (texts === null) return
+    const [idText, toText] = texts
+    this.#submit(callback, idText, () => {
+      if (idText === toText) return undefined
+      return this.#queues.run(toText, () => moveSession(this.#db, idText, toText, expireMs(expire)))
+    })
   }
 
   async #revokeMoved (id, left) {
@@ -390,7 +411,10 @@ class AppDbStore {
   }
 
   extend (id, expire, callback = noop) {
-    this.#texts(callback, [[id, 'id']], ([id]) => this.#submit(callback, id, () => extendSession(this.#db, id, expireMs(expire))))
+    const texts = callTexts(callback, id)
+    if (texts === null) return
+    const [idText] = texts
+    this.#submit(callback, idText, () => extendSession(this.#db, idText, expireMs(expire)))
   }
 
   // Stops the sweeper, waits until every operation issued before has called back, and calls back.
@@ -402,18 +426,6 @@ class AppDbStore {
     clearTimeout(this.#sweepTimer)
     if (this.#busy === 0) return process.nextTick(callback, null)
     this.#idleWaiters.push(callback)
-  }
-
-  // Runs `then` with the stored texts (../texts.js) of `values`, each [value, 'id' or 'key']; a
-  // bad one fails through the callback, as in every store.
-  #texts (callback, values, then) {
-    let texts
-    try {
-      texts = values.map(([value, what]) => storedText(value, what))
-    } catch (err) {
-      return process.nextTick(callback, err)
-    }
-    then(texts)
   }
 
   #submit (callback, id, task) {
