@@ -39,10 +39,20 @@ function newEpoch () {
   return randomBytes(12).toString('base64url')
 }
 
-// Whether `binding` (a session's USER record) still holds under the user's epoch `current`.
-function bindingHolds (binding, current) {
-  const epoch = current === undefined || current === null ? '' : current
+// The user's epoch, as the index's EPOCH record reads (`stored`): none yet is the empty one.
+function epochOf (stored) {
+  return stored === undefined || stored === null ? '' : stored
+}
+
+// Whether `binding` (a session's USER record) still holds under the user's stored epoch.
+function bindingHolds (binding, stored) {
+  const epoch = epochOf(stored)
   return binding.epoch === epoch || binding.nextEpoch === epoch
+}
+
+// Whether a stored USER record is a binding at all (stored data may be anything).
+function isBinding (value) {
+  return value !== null && typeof value === 'object' && typeof value.user === 'string'
 }
 
 // The index entry that stands for a bound session, last seen at `seen`, whose idle lifetime is
@@ -64,7 +74,7 @@ function entryExpired (entry, now) {
 }
 
 // A user id as given (a string or a number) made text, or a TypeError.
-function userText (user, what = 'user id') {
+function userIdText (user, what = 'user id') {
   if (typeof user === 'number' && Number.isFinite(user)) return String(user)
   if (typeof user !== 'string' || user === '') {
     throw new TypeError(`the ${what} must be a non-empty string or a number, got ${user === null ? 'null' : typeof user}`)
@@ -85,5 +95,5 @@ function indexExpireMs (expireMs = 0) {
 }
 
 module.exports = {
-  USER, SEEN, EPOCH, SEEN_DIVISOR, indexId, newHandle, newEpoch, bindingHolds, entryOf, entryExpired, userText, indexExpireMs
+  USER, SEEN, EPOCH, SEEN_DIVISOR, indexId, newHandle, newEpoch, epochOf, bindingHolds, isBinding, entryOf, entryExpired, userIdText, indexExpireMs
 }

@@ -6,7 +6,7 @@
 // calls it; every step goes through the Store contract, so any store works for these writes, and
 // listing and revoking go through the store's index methods (store-methods.js).
 
-const { USER, SEEN, EPOCH, SEEN_DIVISOR, indexId, newHandle, bindingHolds, entryOf, userText, indexExpireMs } = require('./records')
+const { USER, SEEN, EPOCH, SEEN_DIVISOR, indexId, newHandle, epochOf, bindingHolds, isBinding, entryOf, userIdText, indexExpireMs } = require('./records')
 const { call } = require('./store-methods')
 const { publishRevoked } = require('./events')
 
@@ -19,6 +19,7 @@ class SessionUser {
   #store // behind the Store contract
   #rawStore // as the application gave it: its index methods
   #expireMs
+  #indexMs // the lifetime every use of an index gives it (records.js)
   #maxSessions
   #endsAt // () -> when the session's maxLifetime ends (ms), or undefined
   binding = null
@@ -27,6 +28,7 @@ class SessionUser {
     this.#store = store
     this.#rawStore = rawStore
     this.#expireMs = expireMs
+    this.#indexMs = indexExpireMs(expireMs)
     this.#maxSessions = maxSessions
     this.#endsAt = endsAt
   }
@@ -49,21 +51,21 @@ class SessionUser {
   // binding that holds is kept, and the session's lastSeen refreshed if it is stale.
   async revokedIn (id, data, storeExpireMs) {
     const binding = data[USER]
-    if (!binding || typeof binding !== 'object' || typeof binding.user !== 'string') return false
+    if (!isBinding(binding)) return false
     const index = indexId(binding.user)
-    const epoch = await call(this.#store, 'get', index, EPOCH, indexExpireMs(this.#expireMs))
+    const epoch = await call(this.#store, 'get', index, EPOCH, this.#indexMs)
     if (!bindingHolds(binding, epoch)) {
       // The binding was read before the epoch: a revokeOtherSessions of this very session may
       // have moved it onto the new epoch in between (it tells the kept session first, then changes
       // the epoch). Read it again, now that the epoch is known: a kept session holds, a revoked
       // one still does not.
       const again = await call(this.#store, 'get', id, USER, storeExpireMs)
-      if (again && typeof again === 'object' && again.user === binding.user && again.handle === binding.handle && bindingHolds(again, epoch)) {
+      if (isBinding(again) && again.user === binding.user && again.handle === binding.handle && bindingHolds(again, epoch)) {
         return this.#held(id, again, data, storeExpireMs)
       }
       publishRevoked(id, binding.user)
       this.#store.revoke(id, () => {})
-      this.#store.del(index, binding.handle, indexExpireMs(this.#expireMs), () => {})
+      this.#store.del(index, binding.handle, this.#indexMs, () => {})
       return true
     }
     return this.#held(id, binding, data, storeExpireMs)
@@ -82,13 +84,13 @@ class SessionUser {
   #seen (id, now, storeExpireMs) {
     const binding = this.binding
     this.#store.set(id, SEEN, now, storeExpireMs, () => {})
-    this.#store.set(indexId(binding.user), binding.handle, this.#entry(id, binding, now), indexExpireMs(this.#expireMs), () => {})
+    this.#store.set(indexId(binding.user), binding.handle, this.#entry(id, binding, now), this.#indexMs, () => {})
   }
 
   // Binds session `id` to `userId`: its index entry first, then the binding, so that no binding
   // is ever without its entry; then, with maxSessions, the oldest sessions beyond it are revoked.
   async bind (id, userId, info, storeExpireMs) {
-    const user = userText(userId)
+    const user = userIdText(userId)
     if (info !== undefined && (info === null || typeof info !== 'object' || Array.isArray(info))) {
       throw new TypeError('session.setUser: info must be a plain object (shown in listings), or left out')
     }
@@ -107,15 +109,15 @@ class SessionUser {
     const now = Date.now()
     if (previous && previous.user !== user) await this.unbind()
     const same = previous && previous.user === user
-    const epoch = await call(this.#store, 'get', index, EPOCH, indexExpireMs(this.#expireMs))
+    const epoch = await call(this.#store, 'get', index, EPOCH, this.#indexMs)
     const binding = {
       user,
       handle: same ? previous.handle : newHandle(),
-      epoch: epoch === undefined || epoch === null ? '' : epoch,
+      epoch: epochOf(epoch),
       created: same ? previous.created : now,
       info: infoJson
     }
-    await call(this.#store, 'set', index, binding.handle, this.#entry(id, binding, now), indexExpireMs(this.#expireMs))
+    await call(this.#store, 'set', index, binding.handle, this.#entry(id, binding, now), this.#indexMs)
     await call(this.#store, 'set', id, USER, binding, storeExpireMs)
     await call(this.#store, 'set', id, SEEN, now, storeExpireMs)
     await this.#settle(id, binding, storeExpireMs)
@@ -134,13 +136,13 @@ class SessionUser {
     const index = indexId(binding.user)
     const stored = await call(this.#store, 'get', id, USER, storeExpireMs)
     if (!stored || typeof stored !== 'object' || stored.handle !== binding.handle) {
-      await call(this.#store, 'del', index, binding.handle, indexExpireMs(this.#expireMs))
+      await call(this.#store, 'del', index, binding.handle, this.#indexMs)
       throw new Error('session.setUser: the session was ended (destroyed, revoked or rebound) while it was being bound')
     }
-    const epoch = await call(this.#store, 'get', index, EPOCH, indexExpireMs(this.#expireMs))
+    const epoch = await call(this.#store, 'get', index, EPOCH, this.#indexMs)
     if (bindingHolds(binding, epoch)) return
-    const entry = await call(this.#store, 'get', index, binding.handle, indexExpireMs(this.#expireMs))
-    const current = epoch === undefined || epoch === null ? '' : epoch
+    const entry = await call(this.#store, 'get', index, binding.handle, this.#indexMs)
+    const current = epochOf(epoch)
     if (entry && typeof entry === 'object' && entry.epoch === current) {
       binding.epoch = current
       delete binding.nextEpoch
@@ -155,10 +157,10 @@ class SessionUser {
     const extra = others.slice(Math.max(0, this.#maxSessions - 1))
     const index = indexId(user)
     await Promise.all(extra.map(async (entry) => {
-      const found = await call(this.#store, 'get', index, entry.id, indexExpireMs(this.#expireMs))
+      const found = await call(this.#store, 'get', index, entry.id, this.#indexMs)
       if (!found || typeof found.sid !== 'string') return
       await call(this.#store, 'revoke', found.sid)
-      await call(this.#store, 'del', index, entry.id, indexExpireMs(this.#expireMs))
+      await call(this.#store, 'del', index, entry.id, this.#indexMs)
     }))
   }
 
@@ -168,11 +170,11 @@ class SessionUser {
   // session that is gone.
   async unbind (stored) {
     const bindings = [this.binding]
-    if (stored && typeof stored === 'object' && typeof stored.user === 'string' &&
+    if (isBinding(stored) &&
         !(this.binding && this.binding.user === stored.user && this.binding.handle === stored.handle)) bindings.push(stored)
     this.binding = null
     await Promise.all(bindings.filter(Boolean).map((binding) =>
-      call(this.#store, 'del', indexId(binding.user), binding.handle, indexExpireMs(this.#expireMs))))
+      call(this.#store, 'del', indexId(binding.user), binding.handle, this.#indexMs)))
   }
 
   // The session's binding as stored now (for unbind); undefined when it has none or the read
@@ -185,8 +187,8 @@ class SessionUser {
   // entry goes (not waited for: an entry a failure leaves is pruned once its age says its session
   // is gone).
   forget (binding) {
-    if (!binding || typeof binding !== 'object' || typeof binding.user !== 'string') return
-    this.#store.del(indexId(binding.user), binding.handle, indexExpireMs(this.#expireMs), () => {})
+    if (!isBinding(binding)) return
+    this.#store.del(indexId(binding.user), binding.handle, this.#indexMs, () => {})
   }
 
   // regenerate moved the session (its binding with it) to `id`: the entry follows.
@@ -194,7 +196,7 @@ class SessionUser {
     const binding = this.binding
     if (!binding) return
     const index = indexId(binding.user)
-    await call(this.#store, 'set', index, binding.handle, this.#entry(id, binding, Date.now()), indexExpireMs(this.#expireMs))
+    await call(this.#store, 'set', index, binding.handle, this.#entry(id, binding, Date.now()), this.#indexMs)
   }
 
   async list () {
@@ -211,7 +213,7 @@ class SessionUser {
     // may have lost this one (an eviction, a crash between two writes); a session that asks to end
     // the others must not end itself. (Its epoch is the one it holds: if a revoke ended it since its
     // check, the entry is stale and the revoke ends it too.)
-    await call(this.#store, 'set', indexId(binding.user), binding.handle, this.#entry(id, binding, Date.now()), indexExpireMs(this.#expireMs))
+    await call(this.#store, 'set', indexId(binding.user), binding.handle, this.#entry(id, binding, Date.now()), this.#indexMs)
     const ended = await call(this.#rawStore, 'revokeSessions', binding.user, { except: binding.handle, expire: this.#expireMs })
     // The kept session's binding moved to the new epoch: read it back for the rest of the request.
     const now = await call(this.#store, 'get', id, USER, storeExpireMs)

@@ -13,7 +13,7 @@
 
 const { operationsFor } = require('../store-contract')
 const { DEFAULT_EXPIRE_MS } = require('../stores/common')
-const { USER, EPOCH, indexId, newEpoch, bindingHolds, entryExpired, userText, indexExpireMs } = require('./records')
+const { USER, EPOCH, indexId, newEpoch, epochOf, bindingHolds, isBinding, entryExpired, userIdText, indexExpireMs } = require('./records')
 const { publishExpired } = require('./events')
 
 // A Store API call as a Promise.
@@ -54,8 +54,8 @@ async function liveEntries (store, user, expireMs) {
   // entry goes.
   await Promise.all(stale.map(async ([handle, entry]) => {
     const binding = await call(store, 'get', entry.sid, USER, typeof entry.expire === 'number' && entry.expire > 0 ? entry.expire : expireMs)
-    if (binding && typeof binding === 'object' && binding.user === user && binding.handle === handle && bindingHolds(binding, epoch)) {
-      const mended = { ...entry, epoch: epoch === undefined || epoch === null ? '' : epoch }
+    if (isBinding(binding) && binding.user === user && binding.handle === handle && bindingHolds(binding, epoch)) {
+      const mended = { ...entry, epoch: epochOf(epoch) }
       live.set(handle, mended)
       store.set(index, handle, mended, indexExpireMs(expireMs), () => {})
       return
@@ -99,7 +99,7 @@ async function revokeSessions (store, user, { except, expire } = {}) {
     // is not this user's: its entry goes, the session stays. (Any session still bound to this
     // user, or whose binding cannot be read here, is ended; the new epoch ends the rest.)
     const binding = await call(store, 'get', entry.sid, USER, expireMs)
-    if (binding && typeof binding === 'object' && typeof binding.user === 'string' && binding.user !== user) {
+    if (isBinding(binding) && binding.user !== user) {
       await call(store, 'del', index, handle, indexExpireMs(expireMs))
       return
     }
@@ -138,7 +138,7 @@ function method (work) {
 function run (store, work, userId, options, callback) {
   let user
   try {
-    user = userText(userId)
+    user = userIdText(userId)
   } catch (err) {
     return process.nextTick(callback, err)
   }
