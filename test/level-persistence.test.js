@@ -40,8 +40,8 @@ describe('LevelStore across processes', () => {
     removeDir(dir)
   })
 
-  const child = (mode) => {
-    const c = new Child(mode, dir)
+  const child = (mode, location = dir) => {
+    const c = new Child(mode, location)
     children.push(c)
     return c
   }
@@ -135,6 +135,42 @@ describe('LevelStore across processes', () => {
         acked.push(...await hammerUntilKilled(round * 1000000, 3000 + round * 1500))
       }
       await checkAcknowledged(acked, 'kill -9 three times')
+    })
+  })
+
+  describe('a new location whose first open is killed', () => {
+    // The kill is sent the moment the engine's folder shows up, so it lands while the engine is
+    // making its files: the next open must still work (it once failed for good with "File exists").
+    it('opens at the next try and keeps sessions, whenever in the making the kill came', async () => {
+      const TRIALS = 12
+      let midway = 0
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const location = path.join(dir, 'trial' + trial)
+        const engineFolderShown = () => fs.existsSync(path.join(location, 'fjall3.making')) || fs.existsSync(path.join(location, 'fjall3'))
+        const opener = child('hold', location)
+        const deadline = Date.now() + 15000
+        // A busy wait on purpose: a timer would let the creation finish before the kill.
+        while (!engineFolderShown() && !opener.exitInfo && Date.now() < deadline) fs.statSync(dir)
+        opener.proc.kill('SIGKILL')
+        const { signal } = await opener.exited
+        assert.strictEqual(signal, 'SIGKILL', `trial ${trial}: the opener ended by itself: ${opener.stderr}`)
+        if (!fs.existsSync(path.join(location, 'fjall3', 'version'))) midway++
+        const store = LevelStore(location)
+        try {
+          const s = api(store)
+          await s.set('id', 'k', trial)
+          assert.strictEqual(await s.get('id', 'k'), trial)
+        } finally {
+          assert.ok(!(await closeStore(store)))
+        }
+        const reopened = LevelStore(location)
+        try {
+          assert.strictEqual(await api(reopened).get('id', 'k'), trial, `trial ${trial}: kept after reopening`)
+        } finally {
+          assert.ok(!(await closeStore(reopened)))
+        }
+      }
+      assert.ok(midway > 0, `some of the ${TRIALS} kills landed before the engine's folder was complete`)
     })
   })
 

@@ -7,7 +7,8 @@
 //! - `generic-session.lock`: our lock file, `flock`ed (through `File::try_lock`) for the engine's
 //!   whole life and holding the owner's pid. Taken before anything else is touched (migration
 //!   included) and released only when the engine is dropped; nothing ever closes and reopens.
-//! - `fjall3/`: the fjall database (fjall also locks `fjall3/lock` for as long as it is open).
+//! - `fjall3/`: the fjall database (fjall also locks `fjall3/lock` for as long as it is open),
+//!   made as `fjall3.making/` and renamed, so that it exists only complete ([`super::engine_dir`]).
 //! - possibly an old rusty-leveldb database (`CURRENT`, `MANIFEST-*`, `*.ldb`, `*.log`, `LOCK`),
 //!   moved into `fjall3/` and then removed by [`super::migrate`] on open.
 //!
@@ -373,6 +374,10 @@ impl Engine {
     let dir = location.join(ENGINE_DIR);
     let opened =
       panic::catch_unwind(AssertUnwindSafe(|| -> std::result::Result<(Database, Keyspace, Keyspace), String> {
+        super::engine_dir::ensure_complete(&dir, |making| {
+          let made = Database::builder(making).cache_size(CACHE_BYTES).manual_journal_persist(true).open();
+          made.map(drop).map_err(|e| format!("{:?}: {}", making, describe(&e)))
+        })?;
         let db =
           Database::builder(&dir).cache_size(CACHE_BYTES).manual_journal_persist(true).open().map_err(|e| match e {
             fjall::Error::Locked => "fjall's own lock is held".to_owned(),

@@ -4,6 +4,7 @@
 //!   order, and each group of queued calls is committed once before any of it is acknowledged.
 //! - [`engine`]: the Store API operations, expiry, revocation, the sweep and the directory's lock,
 //!   on fjall.
+//! - [`engine_dir`]: making fjall's folder so that a kill while making it leaves nothing behind.
 //! - the session cache (src/session_cache/), kept coherent by the owner thread and read by any
 //!   thread (the JavaScript thread answers reads from it).
 //! - [`keys`]: the record layout.
@@ -11,6 +12,7 @@
 //!   package's 0.2.0 (rusty-leveldb, read through its iterator only).
 
 pub mod engine;
+mod engine_dir;
 pub mod keys;
 pub mod migrate;
 pub mod thread;

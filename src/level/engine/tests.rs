@@ -712,3 +712,45 @@ fn the_session_cache_answers_what_the_engine_does() {
   fs::remove_dir_all(cached_dir).unwrap();
   fs::remove_dir_all(plain_dir).unwrap();
 }
+
+/// What fjall 3 leaves when killed while creating its folder in place: `lock`, a preallocated
+/// `0.jnl`, an empty `keyspaces/`, no `version`.
+fn leave_an_interrupted_creation(folder: &Path) {
+  fs::create_dir_all(folder.join("keyspaces")).unwrap();
+  fs::write(folder.join("lock"), b"").unwrap();
+  fs::File::create(folder.join("0.jnl")).unwrap().set_len(1 << 20).unwrap();
+}
+
+#[test]
+fn a_creation_killed_midway_is_made_again_at_the_next_open() {
+  for leftover in [ENGINE_DIR, "fjall3.making"] {
+    let dir = temp_dir(&format!("interrupted-{leftover}"));
+    leave_an_interrupted_creation(&dir.join(leftover));
+    let mut e = Engine::open(&dir, false).unwrap_or_else(|err| panic!("{leftover}: {err}"));
+    e.set("s", "k", b"1", HOUR, T0).unwrap();
+    e.close().unwrap();
+    let mut again = Engine::open(&dir, false).unwrap();
+    assert_eq!(again.get("s", "k", HOUR, T0).unwrap().as_deref(), Some(&b"1"[..]));
+    again.close().unwrap();
+    assert!(!dir.join("fjall3.making").exists());
+    fs::remove_dir_all(dir).unwrap();
+  }
+}
+
+#[test]
+fn a_folder_with_data_but_no_version_file_is_reported_not_removed() {
+  let (mut e, dir) = engine("no-version", with_index());
+  e.set("s", "k", b"1", HOUR, T0).unwrap();
+  e.close().unwrap();
+  fs::remove_file(dir.join(ENGINE_DIR).join("version")).unwrap();
+  let before = {
+    let mut files = Vec::new();
+    files_under(&dir.join(ENGINE_DIR), &mut files);
+    files.len()
+  };
+  assert!(Engine::open(&dir, false).is_err());
+  let mut after = Vec::new();
+  files_under(&dir.join(ENGINE_DIR), &mut after);
+  assert_eq!(after.len(), before, "nothing of the damaged database is deleted");
+  fs::remove_dir_all(dir).unwrap();
+}
