@@ -1,11 +1,16 @@
 'use strict'
 
-// The compiled addon, through the loader `napi build` writes (binding.js, generated, not in git).
-// A missing build is the one failure users hit on a fresh clone, so say how to fix it.
+// The compiled addon, through the loader napi-rs writes (binding.js: generated, not in git; in the
+// packed package). It loads generic-session.<target>.node from the package folder or the package
+// generic-session-<target>. When neither is there, say which platform and how to build one.
+
+const { addonTarget } = require('../scripts/addon-target')
+
 try {
   module.exports = require('../binding.js')
 } catch (err) {
-  err.message = 'generic-session: the native addon is not built (run `npm install` or `npm run build` ' +
-    'in the package folder; it needs cargo). ' + err.message
+  err.message = `generic-session: no native addon for ${addonTarget()} could be loaded: no prebuilt one for this platform, ` +
+    'and none built at install. Install Rust (https://rustup.rs), then run `npm rebuild generic-session` (or `npm run build` ' +
+    'in a git checkout of it). ' + err.message
   throw err
 }
