@@ -123,8 +123,9 @@ describe('generic-session/koa', () => {
       })
       const server = await serve(app)
       try {
-        const { status } = await rawGet(server.url + '/')
+        const { status, setCookies } = await rawGet(server.url + '/')
         assert.strictEqual(status, 500)
+        assert.deepStrictEqual(setCookies, [], 'Koa removed the headers set before the error, the session cookie\'s too')
         assert.strictEqual(errors.length, 1)
         assert.strictEqual(errors[0].message, 'the store is down')
       } finally {
