@@ -5,6 +5,10 @@ import { createRequire } from 'module'
 import genericSession, { middleware, filter, MemoryStore, LevelStore, RedisStore, levelSession } from 'generic-session'
 import memoryStore from 'generic-session/memory-store'
 import levelSessionModule from 'generic-session/level-session'
+import koaSession from 'generic-session/koa'
+import fastifySession from 'generic-session/fastify'
+import Koa from 'koa'
+import Fastify from 'fastify'
 
 const require = createRequire(import.meta.url)
 
@@ -27,6 +31,33 @@ describe('ES module import', () => {
     assert.strictEqual(memoryStore, require('generic-session/memory-store'))
     assert.strictEqual(levelSessionModule, require('generic-session/level-session'))
     assert.strictEqual(typeof levelSessionModule.LevelStore, 'function')
+  })
+
+  it('the framework adapters import as their CommonJS modules', () => {
+    assert.strictEqual(koaSession, require('generic-session/koa'))
+    assert.strictEqual(fastifySession, require('generic-session/fastify'))
+  })
+
+  it('the framework adapters serve sessions from ESM', async () => {
+    const { startServer, createClient } = require('./helpers/http.js')
+    const koa = new Koa()
+    koa.use(koaSession(MemoryStore()))
+    koa.use(async (ctx) => { ctx.body = { read: await ctx.session.get('n') ?? null, set: await ctx.session.set('n', 1) ?? null } })
+    const fastify = Fastify()
+    fastify.register(fastifySession, { store: MemoryStore() })
+    fastify.get('/', async (request) => ({ read: await request.session.get('n') ?? null, set: await request.session.set('n', 1) ?? null }))
+    const koaServer = await startServer(koa.callback())
+    const fastifyUrl = await fastify.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      for (const url of [koaServer.url, fastifyUrl]) {
+        const client = createClient(url)
+        assert.deepStrictEqual((await client.get('/')).body, { read: null, set: null }, url)
+        assert.deepStrictEqual((await client.get('/')).body, { read: 1, set: null }, url)
+      }
+    } finally {
+      await koaServer.close()
+      await fastify.close()
+    }
   })
 
   it('a session works from ESM', async () => {
