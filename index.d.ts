@@ -3,6 +3,7 @@
 
 /// <reference types="node" />
 import type { IncomingMessage, ServerResponse } from 'http'
+import type { EventEmitter } from 'events'
 
 declare namespace genericSession {
   type Callback<T = void> = (err: Error | null, result?: T) => void
@@ -596,6 +597,53 @@ interface GenericSession {
   channels: genericSession.Channels
   /** The counters of lifecycle events, store errors and store call durations; `.toPrometheus()` renders them. */
   metrics: genericSession.MetricsFunction
+}
+
+// genericSession.expressStore: a store of this package as an express-session Store (and
+// @fastify/session's). Structural, so this file compiles without @types/express-session; the
+// result is assignable to its `Store` where that is installed. (A second block of the namespace,
+// which TypeScript merges with the first.)
+// eslint-disable-next-line @typescript-eslint/no-redeclare
+declare namespace genericSession {
+  interface ExpressStoreOptions {
+    /** Put before express-session's sid to make the store's id. Not `'\u0000'` first. Defaults to `'sess:'`. */
+    prefix?: string
+    /** Seconds a session lives whose cookie has no `expires` or `maxAge` (a browser-session cookie). Defaults to 1209600 (2 weeks). */
+    expire?: number
+    /** The express-session module, `require('express-session')`, where generic-session cannot require it itself (pnpm, bundlers). */
+    expressSession?: { Store: abstract new () => object }
+  }
+
+  /**
+   * A session as express-session and @fastify/session hand it to their store: its properties, each
+   * stored as one key, and `cookie`, whose `expires` (or `maxAge`) sets the session's lifetime.
+   */
+  interface ExpressSessionData {
+    cookie?: object
+  }
+
+  type ExpressSessionCallback = (err?: any) => void
+
+  interface ExpressStore extends EventEmitter {
+    /** The session, or null (none, or its cookie expired). */
+    get(sid: string, callback: (err: any, session?: any) => void): void
+    set(sid: string, session: ExpressSessionData, callback?: ExpressSessionCallback): void
+    destroy(sid: string, callback?: ExpressSessionCallback): void
+    touch(sid: string, session: ExpressSessionData, callback?: ExpressSessionCallback): void
+    /** `{ sid: session }` of every live session under the prefix: one read of each (needs the store's `ids`). */
+    all(callback: (err: any, sessions?: any) => void): void
+    length(callback: (err: any, length?: number) => void): void
+    clear(callback?: ExpressSessionCallback): void
+    // express-session's own Store methods, which it calls with its request and Session types.
+    regenerate(req: any, callback: (err?: any) => any): void
+    load(sid: string, callback: (err: any, session?: any) => any): void
+    createSession(req: any, session: any): any
+  }
+}
+
+interface GenericSession {
+  /** `store` (any Store API object) as an express-session Store, for `session({ store })` or `@fastify/session`. */
+  expressStore(store: genericSession.Store, options?: genericSession.ExpressStoreOptions): genericSession.ExpressStore
 }
 
 // One name for the types (the namespace above) and the value, as `require('generic-session')` gives it.
