@@ -1,7 +1,7 @@
 // Types for generic-session/fastify: the plugin and its options, and `request.session` on
 // Fastify's request, typed once this module is imported (an augmentation of FastifyRequest).
 import type { FastifyPluginAsync } from 'fastify'
-import genericSession = require('./index')
+import genericSession = require('./types/generic-session')
 
 declare module 'fastify' {
   interface FastifyRequest {

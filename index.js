@@ -17,6 +17,7 @@ const levelSession = require('./lib/level-session')
 const { userIndexMethods } = require('./lib/users/store-methods')
 const { metrics } = require('./lib/metrics')
 const { CHANNELS } = require('./lib/events')
+const { expressStore } = require('./lib/express-store')
 
 // genericSession(req, res, store[, options]) -> Session
 function genericSession (req, res, store, options) {
@@ -34,5 +35,7 @@ genericSession.userIndexMethods = userIndexMethods
 // Lifecycle events (node:diagnostics_channel channel names) and their counts: README, Events and metrics.
 genericSession.channels = CHANNELS
 genericSession.metrics = metrics
+// Any store as an express-session (and @fastify/session) store: README, Coming from express-session.
+genericSession.expressStore = expressStore
 
 module.exports = genericSession

@@ -2,7 +2,7 @@
 // this module is imported (an augmentation of @types/koa's DefaultContext, the interface it keeps
 // for additions to every context).
 import type { Middleware } from 'koa'
-import genericSession = require('./index')
+import genericSession = require('./types/generic-session')
 
 declare module 'koa' {
   interface DefaultContext {

@@ -2,7 +2,7 @@
 // deep imports of the original's layout, all resolved through package.json "exports" by name.
 import assert from 'assert'
 import { createRequire } from 'module'
-import genericSession, { middleware, filter, MemoryStore, LevelStore, RedisStore, levelSession } from 'generic-session'
+import genericSession, { middleware, filter, MemoryStore, LevelStore, RedisStore, levelSession, expressStore } from 'generic-session'
 import memoryStore from 'generic-session/memory-store'
 import levelSessionModule from 'generic-session/level-session'
 import koaSession from 'generic-session/koa'
@@ -25,6 +25,7 @@ describe('ES module import', () => {
     assert.strictEqual(LevelStore, genericSession.LevelStore)
     assert.strictEqual(RedisStore, genericSession.RedisStore)
     assert.strictEqual(levelSession, genericSession.levelSession)
+    assert.strictEqual(expressStore, genericSession.expressStore)
   })
 
   it('deep imports match require()', () => {
