@@ -12,6 +12,8 @@ const { startServer, createClient } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/stores')
 const { api, HOUR } = require('./helpers/store-promises')
 const { sleep } = require('./helpers/session-app')
+const { describeWithRedis } = require('./helpers/redis')
+const { startSentinels } = require('./helpers/redis-sentinel')
 
 const { MemoryStore, RedisStore } = genericSession
 
@@ -235,6 +237,30 @@ describe('ids(), length() and clear()', () => {
           await assert.rejects(store[method](), /is closed/, method)
         }
       })
+    }
+  })
+})
+
+describeWithRedis('ids(), length() and clear() on RedisStore through Sentinel', function () {
+  this.timeout(60000)
+  let deployment
+  before(async () => { deployment = await startSentinels() })
+  after(async () => { if (deployment) await deployment.remove() })
+
+  it('list and clear the sessions of the master Sentinel names', async () => {
+    const store = RedisStore({ sentinel: { name: deployment.name, nodes: deployment.urls }, prefix: 'sentinel:' })
+    try {
+      const s = api(store)
+      await s.set('session:a', 'k', 1)
+      await s.set('session:b', 'k', 1)
+      await s.revoke('session:b')
+      assert.deepStrictEqual(await store.ids(), ['session:a'])
+      assert.strictEqual(await store.length(), 1)
+      await store.clear()
+      assert.deepStrictEqual(await store.ids(), [])
+      assert.deepStrictEqual(await s.getAll('session:a'), {})
+    } finally {
+      await closeQuietly(store)
     }
   })
 })
