@@ -8,6 +8,7 @@
 
 const { performance } = require('perf_hooks')
 const { callSeries } = require('./metrics')
+const { callbackOrPromise } = require('./stores/common')
 
 // A store's kind, as metrics label it: this package's stores set it on their prototypes; any
 // other store is 'custom'.
@@ -23,7 +24,11 @@ const MEASURED = {
   delAll: (store, s) => (id, cb) => store.delAll(id, timedDone(s(), cb)),
   revoke: (store, s) => (id, cb) => store.revoke(id, timedDone(s(), cb)),
   move: (store, s) => (fromId, toId, expire, cb) => store.move(fromId, toId, expire, timedDone(s(), cb)),
-  extend: (store, s) => (id, expire, cb) => store.extend(id, expire, timedDone(s(), cb))
+  extend: (store, s) => (id, expire, cb) => store.extend(id, expire, timedDone(s(), cb)),
+  // The store-wide calls, with their Promise form when called without a callback.
+  ids: (store, s) => (cb) => callbackOrPromise(cb, (done) => store.ids(timedValue(s(), done))),
+  length: (store, s) => (cb) => callbackOrPromise(cb, (done) => store.length(timedValue(s(), done))),
+  clear: (store, s) => (cb) => callbackOrPromise(cb, (done) => store.clear(timedDone(s(), done)))
 }
 
 const measuredFor = new WeakMap() // operations -> its measured form

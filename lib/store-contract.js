@@ -48,6 +48,10 @@ class GuardedStore {
     if (typeof store.move === 'function') {
       this.move = (fromId, toId, expire, callback) => guarded(callback, false, (done) => store.move(fromId, toId, expire, done))
     }
+    // The optional store-wide calls (ids, length, clear), likewise only when the store has them.
+    for (const [name, withValue] of [['ids', true], ['length', true], ['clear', false]]) {
+      if (typeof store[name] === 'function') this[name] = (callback) => guarded(callback, withValue, (done) => store[name](done))
+    }
   }
 
   get (id, key, expire, callback) {

@@ -10,7 +10,7 @@ use crate::json_text;
 pub enum Outcome {
   /// A value's JSON text, or none.
   Value(Option<Vec<u8>>),
-  /// A JSON object text (getAll).
+  /// A JSON text: getAll's object, the ids' array, a count.
   Object(String),
   Done,
   Failed(String),
@@ -30,17 +30,14 @@ pub const EXPIRED_TICKET: u32 = 0;
 impl Completion {
   /// The entry carrying `ids`, sessions found expired (see [`EXPIRED_TICKET`]).
   pub fn expired(ids: &[String]) -> Completion {
-    let mut list = String::with_capacity(ids.iter().map(|id| id.len() + 3).sum::<usize>() + 2);
-    list.push('[');
-    for (i, id) in ids.iter().enumerate() {
-      if i > 0 {
-        list.push(',');
-      }
-      json_text::push_string(&mut list, id);
-    }
-    list.push(']');
-    Completion { ticket: EXPIRED_TICKET, outcome: Outcome::Object(list) }
+    Completion { ticket: EXPIRED_TICKET, outcome: Outcome::Object(ids_array(ids)) }
   }
+}
+
+/// `ids` as a JSON array of strings (the expired entry's, and the answer to [`crate::operation::Op::Ids`]).
+pub fn ids_array(ids: &[String]) -> String {
+  let capacity = ids.iter().map(|id| id.len() + 3).sum::<usize>() + 2;
+  json_text::string_array(ids.iter().map(String::as_str), capacity)
 }
 
 /// The JSON text of a batch of completions, in the order given.

@@ -36,6 +36,20 @@ pub fn string_len(key: &str) -> usize {
     .sum::<usize>()
 }
 
+/// `["a","b"]`: the texts as a JSON array of strings.
+pub fn string_array<'a>(texts: impl Iterator<Item = &'a str>, capacity: usize) -> String {
+  let mut out = String::with_capacity(capacity);
+  out.push('[');
+  for (i, text) in texts.enumerate() {
+    if i > 0 {
+      out.push(',');
+    }
+    push_string(&mut out, text);
+  }
+  out.push(']');
+  out
+}
+
 /// `{"k1":v1,"k2":v2}` from records whose values are JSON texts already.
 pub fn object<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>, capacity: usize) -> String {
   let mut out = String::with_capacity(capacity);

@@ -33,7 +33,7 @@ use lru::LruCache;
 
 use crate::expiries::{Expiries, Reporter};
 use crate::json_text;
-use crate::operation::MAX_MOVES_FOLLOWED;
+use crate::operation::{is_internal_id, MAX_MOVES_FOLLOWED};
 
 /// Limits of a [`MemoryStore`].
 #[derive(Clone, Copy, Debug)]
@@ -294,6 +294,35 @@ impl MemoryStore {
   /// Refreshes the session's idle time.
   pub fn extend(&mut self, id: &str, now: Instant) {
     self.live(id, now);
+  }
+
+  /// The ids of the live sessions: holding at least one record and not idle past `max_age`
+  /// (revoked ids are tombstones, kept apart, and never listed), internal records left out
+  /// ([`is_internal_id`]). Reads without touching: no
+  /// session is refreshed or reordered, and idle ones are left for the next write's sweep.
+  pub fn ids(&self, now: Instant) -> Vec<String> {
+    self.live_sessions(now).map(|(id, _)| id.clone()).collect()
+  }
+
+  /// How many ids [`MemoryStore::ids`] would list, without copying them.
+  pub fn live_count(&self, now: Instant) -> usize {
+    self.live_sessions(now).count()
+  }
+
+  fn live_sessions(&self, now: Instant) -> impl Iterator<Item = (&String, &Session)> {
+    let max_age = self.limits.max_age;
+    self.sessions.iter().filter(move |(id, session)| {
+      !session.records.is_empty()
+        && now.saturating_duration_since(session.touched) <= max_age
+        && !is_internal_id(id.as_bytes())
+    })
+  }
+
+  /// Forgets everything: every session and every tombstone.
+  pub fn clear(&mut self) {
+    self.sessions.clear();
+    self.tombstones.clear();
+    self.used_bytes = 0;
   }
 
   /// Number of sessions held (idle ones not yet swept included).
@@ -635,6 +664,42 @@ mod tests {
     s.move_to("b", "c", now);
     assert_eq!(s.get_all("c", now), "{}", "a revoked session moves nothing");
     assert_eq!(s.used_bytes(), 0);
+  }
+
+  #[test]
+  fn ids_lists_live_sessions_with_records_only() {
+    let mut s = store(1 << 20, 100);
+    let t0 = Instant::now();
+    s.set("old", "k", "1".into(), t0);
+    let later = t0 + Duration::from_millis(60);
+    for id in ["a", "b", "emptied", "revoked", "moved", "\u{0}user:alice"] {
+      s.set(id, "k", "1".into(), later);
+    }
+    s.del("emptied", "k", later);
+    s.revoke("revoked", later);
+    s.move_to("moved", "moved-to", later);
+    let now = t0 + Duration::from_millis(120); // "old" is idle past max_age, not yet swept
+    let mut ids = s.ids(now);
+    ids.sort();
+    assert_eq!(ids, ["a", "b", "moved-to"]);
+    assert_eq!(s.live_count(now), 3);
+    assert_eq!(s.len(), 6, "nothing was swept or dropped by listing");
+    assert_eq!(s.get("old", "k", now), None);
+  }
+
+  #[test]
+  fn clear_forgets_sessions_and_tombstones() {
+    let mut s = store(1 << 20, 60_000);
+    let now = Instant::now();
+    s.set("a", "k", "1".into(), now);
+    s.set("b", "k", "1".into(), now);
+    s.revoke("b", now);
+    s.clear();
+    assert!(s.ids(now).is_empty());
+    assert_eq!(s.used_bytes(), 0);
+    assert_eq!(s.get_all("a", now), "{}");
+    s.set("b", "k", "2".into(), now);
+    assert_eq!(s.get("b", "k", now), Some("2"), "a cleared tombstone no longer drops writes");
   }
 
   #[test]

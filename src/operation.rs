@@ -52,6 +52,20 @@ pub enum Op {
     to: String,
     expire_ms: u64,
   },
+  /// The ids of every live session: holding a key, not revoked, not expired, not an internal
+  /// record ([`is_internal_id`]). Answered with a JSON array of the ids as stored.
+  Ids,
+  /// How many ids [`Op::Ids`] would list. Answered with the count as JSON.
+  Length,
+  /// Removes everything the store holds: sessions, tombstones, internal records.
+  Clear,
+}
+
+/// Whether a stored id is one of the package's own records rather than a session: ids that start
+/// with NUL (lib/users/records.js keeps each user's index under `\0user:<id>`; no session id can
+/// start so). The stores' enumeration (`ids`, `length`) leaves them out; `clear` removes them too.
+pub fn is_internal_id(id: &[u8]) -> bool {
+  id.first() == Some(&0)
 }
 
 /// At most this many moves are followed from a revoked session to the one its data went to (each
@@ -59,11 +73,12 @@ pub enum Op {
 pub const MAX_MOVES_FOLLOWED: usize = 16;
 
 impl Op {
-  /// The session the call is about.
-  pub fn id(&self) -> &str {
+  /// The session the call is about; `None` for the calls about the whole store.
+  pub fn id(&self) -> Option<&str> {
     match self {
-      Op::Get { id, .. } | Op::GetAll { id, .. } | Op::Set { id, .. } | Op::Del { id, .. } => id,
-      Op::DelAll { id } | Op::Revoke { id } | Op::Extend { id, .. } | Op::Move { id, .. } => id,
+      Op::Get { id, .. } | Op::GetAll { id, .. } | Op::Set { id, .. } | Op::Del { id, .. } => Some(id),
+      Op::DelAll { id } | Op::Revoke { id } | Op::Extend { id, .. } | Op::Move { id, .. } => Some(id),
+      Op::Ids | Op::Length | Op::Clear => None,
     }
   }
 }
@@ -85,6 +100,14 @@ mod tests {
       Op::Extend { id: id(), expire_ms: 1 },
       Op::Move { id: id(), to: "s2".into(), expire_ms: 1 },
     ];
-    assert!(calls.iter().all(|op| op.id() == "s1"));
+    assert!(calls.iter().all(|op| op.id() == Some("s1")));
+    assert!([Op::Ids, Op::Length, Op::Clear].iter().all(|op| op.id().is_none()));
+  }
+
+  #[test]
+  fn ids_that_start_with_nul_are_internal() {
+    assert!(is_internal_id(b"\0user:alice"));
+    assert!(!is_internal_id(b"session:abc"));
+    assert!(!is_internal_id(b""));
   }
 }

@@ -190,8 +190,7 @@ describe('expressStore on express-session (Express 5)', () => {
     })
   })
 
-  // needs store.ids/length/clear (branch enumerate)
-  describe.skip('all, length and clear on every store', () => {
+  describe('all, length and clear on every store', () => {
     forEveryStore((makeStore) => {
       let app
       afterEach(async () => { if (app) await app.close() })

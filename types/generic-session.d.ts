@@ -294,8 +294,21 @@ declare namespace genericSession {
     }
   }
 
+  /** The store-wide calls this package's stores have (README, Store API: Enumeration). */
+  interface StoreEnumeration {
+    /** The ids of every live session (holding a key, not revoked, not expired; no internal record), in no order. */
+    ids(callback: Callback<string[]>): void
+    ids(): Promise<string[]>
+    /** How many ids `ids` would list. */
+    length(callback: Callback<number>): void
+    length(): Promise<number>
+    /** Removes everything the store holds (sessions, tombstones, users' indexes), and only that. */
+    clear(callback: DoneCallback): void
+    clear(): Promise<void>
+  }
+
   /** The native in-process store: one record per key, LRU-bounded by bytes, idle expiry. */
-  interface MemoryStore extends Store, UserIndex {
+  interface MemoryStore extends Store, UserIndex, StoreEnumeration {
     extend(id: string, expire: number, callback?: DoneCallback): void
     /** Sessions held. */
     readonly size: number
@@ -363,7 +376,7 @@ declare namespace genericSession {
    * package's 0.2.0 is migrated in place on first open.
    * With `{ db }`: the same Store API in JavaScript over the application's database.
    */
-  interface LevelStore extends Store, UserIndex {
+  interface LevelStore extends Store, UserIndex, StoreEnumeration {
     extend(id: string, expire: number, callback?: DoneCallback): void
     /** The directory, resolved to an absolute path; undefined for a store on `db`. */
     readonly location?: string
@@ -467,7 +480,7 @@ declare namespace genericSession {
    * Sessions in Redis or Valkey (one hash per session, idle expiry by PEXPIRE), shared by every
    * process that points at the same server or cluster. Connects on first use and reconnects on its own.
    */
-  interface RedisStore extends Store, UserIndex {
+  interface RedisStore extends Store, UserIndex, StoreEnumeration {
     extend(id: string, expire: number, callback?: DoneCallback): void
     /** The server's URL; undefined for a cluster or Sentinel. */
     readonly url?: string

@@ -30,6 +30,17 @@ function setAsJson (store, id, key, value, expire, callback, write) {
   write(json)
 }
 
+// A store-wide call (ids, length, clear) in both forms: `run(done)` calls `done(err, value)` once;
+// with a callback that is the callback, without one the call returns a Promise of the value (as
+// listSessions does). A callback that is not a function throws at once.
+function callbackOrPromise (callback, run) {
+  if (callback === undefined || callback === null) {
+    return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))))
+  }
+  if (typeof callback !== 'function') throw new TypeError('callback must be a function')
+  run(callback)
+}
+
 // What every call after close() gets.
 function closedError (storeName) {
   return new Error(`${storeName} is closed`)
@@ -56,4 +67,4 @@ function callable (Class, { name = Class.name, make = (...args) => new Class(...
   return Factory
 }
 
-module.exports = { DEFAULT_EXPIRE_MS, noop, expireMs, setAsJson, closedError, plainError, callable }
+module.exports = { DEFAULT_EXPIRE_MS, noop, expireMs, setAsJson, callbackOrPromise, closedError, plainError, callable }

@@ -9,8 +9,8 @@
 const { MemoryStoreCore } = require('../native')
 const { kKeepsContract } = require('../store-contract')
 const { kStoreKind } = require('../measured-store')
-const { DEFAULT_EXPIRE_MS, noop, setAsJson } = require('./common')
-const { storedText, userText, userKeys } = require('./texts')
+const { DEFAULT_EXPIRE_MS, noop, setAsJson, callbackOrPromise } = require('./common')
+const { storedText, userText, userIds, userKeys } = require('./texts')
 const { warnOnce } = require('../option-names')
 const { userIndexMethods } = require('../users/store-methods')
 const { expiryListening, announceExpired, kReportsExpiry } = require('../events')
@@ -68,6 +68,21 @@ MemoryStore.prototype.extend = function extend (id, expire, callback = noop) {
 // later revoke of `id` revokes `toId` too.
 MemoryStore.prototype.move = function move (id, toId, expire, callback = noop) {
   answer(this, callback, () => { this._core.move(storedText(id, 'id'), storedText(toId, 'id')) })
+}
+
+// The store-wide calls: the ids of every live session (holding a key, not revoked, not idle past
+// maxAge; never the users' index records), how many, and forgetting everything. Each is one pass
+// over the sessions held, in memory; a callback, or without one a Promise.
+MemoryStore.prototype.ids = function ids (callback) {
+  return callbackOrPromise(callback, (done) => answer(this, done, () => userIds(this._core.ids()), true))
+}
+
+MemoryStore.prototype.length = function length (callback) {
+  return callbackOrPromise(callback, (done) => answer(this, done, () => this._core.liveCount(), true))
+}
+
+MemoryStore.prototype.clear = function clear (callback) {
+  return callbackOrPromise(callback, (done) => answer(this, done, () => { this._core.clear() }))
 }
 
 // Runs one synchronous native call and defers its answer: `callback(null)` (with the result for

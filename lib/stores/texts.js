@@ -86,6 +86,11 @@ function unescape (text) {
   return out
 }
 
+// Stored ids, as listed by a store's ids(), as the callers gave them.
+function userIds (texts) {
+  return texts.map(userText)
+}
+
 // A getAll result with its keys as the caller gave them (the object itself when none was escaped).
 function userKeys (data) {
   if (data === null || typeof data !== 'object') return data
@@ -105,4 +110,4 @@ function userKeys (data) {
   return out
 }
 
-module.exports = { storedText, callTexts, userText, userKeys }
+module.exports = { storedText, callTexts, userText, userIds, userKeys }

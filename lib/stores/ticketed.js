@@ -30,12 +30,14 @@
 // The Store API methods below are then the store's; it adds whatever is its own (options, getters).
 
 const { StoreCall, EXPIRED_TICKET } = require('../native')
-const { noop, expireMs, setAsJson, closedError, plainError } = require('./common')
-const { callTexts, userText, userKeys } = require('./texts')
+const { noop, expireMs, setAsJson, callbackOrPromise, closedError, plainError } = require('./common')
+const { callTexts, userText, userIds, userKeys } = require('./texts')
 const { expiryListening, announceExpired } = require('../events')
 const { userIndexMethods } = require('../users/store-methods')
 
 const MAX_TICKET = 0xffffffff
+// The texts of a store-wide call: no session (the native side ignores the id it is given).
+const STORE_WIDE = [undefined, undefined]
 
 class TicketedStore {
   #name
@@ -47,6 +49,9 @@ class TicketedStore {
   #closed = false
   // With peeks: session id -> how many of its calls are in flight.
   #inFlight = null
+  // clear() calls in flight: no read is answered from memory meanwhile, so a read called after a
+  // clear never sees what it removed.
+  #clearing = 0
 
   constructor (name, makeCore, { maxPending = Infinity, startEachTurn = false, peeks = false } = {}) {
     const tickets = new Tickets(name)
@@ -112,6 +117,29 @@ class TicketedStore {
     if (texts !== null) this.#submit(callback, StoreCall.Move, texts, undefined, expire)
   }
 
+  // The store-wide calls: the ids of every live session (holding a key, not revoked, not expired;
+  // never an internal record such as a user's index), how many, and removing everything the store
+  // holds. A callback, or without one a Promise. What each costs is the store's (README, Store API).
+  ids (callback) {
+    return callbackOrPromise(callback, (done) => {
+      this.#submit((err, ids) => done(err, err ? undefined : userIds(ids)), StoreCall.Ids, STORE_WIDE)
+    })
+  }
+
+  length (callback) {
+    return callbackOrPromise(callback, (done) => this.#submit(done, StoreCall.Length, STORE_WIDE))
+  }
+
+  clear (callback) {
+    return callbackOrPromise(callback, (done) => {
+      this.#clearing++
+      this.#submit((err) => {
+        this.#clearing--
+        done(err)
+      }, StoreCall.Clear, STORE_WIDE)
+    })
+  }
+
   // Closes the native side once every call made before has been applied, and calls back. Calls
   // after close call back with an error; a second close calls back at once.
   close (callback = noop) {
@@ -132,7 +160,7 @@ class TicketedStore {
   // which reports it.
   #peek (callback, [idText, keyText], expire) {
     const inFlight = this.#inFlight
-    if (inFlight === null || this.#closed || typeof callback !== 'function' || inFlight.has(idText)) return false
+    if (inFlight === null || this.#closed || this.#clearing > 0 || typeof callback !== 'function' || inFlight.has(idText)) return false
     const found = this.#core.peek(idText, keyText, expireMs(expire))
     if (found === false) return false
     let value // true: the key is absent
@@ -147,9 +175,10 @@ class TicketedStore {
     return true
   }
 
-  // One call on [id, key] (stored texts; for a move, the key is the target id).
+  // One call on [id, key] (stored texts; for a move, the key is the target id; STORE_WIDE for the
+  // calls about the whole store).
   #submit (callback, call, [idText, keyText], json, expire) {
-    if (this.#inFlight !== null) callback = this.#counted(idText, callback)
+    if (this.#inFlight !== null && idText !== undefined) callback = this.#counted(idText, callback)
     if (this.#closed) return process.nextTick(callback, closedError(this.#name))
     if (this.#tickets.size >= this.#maxPending) {
       return process.nextTick(callback, new Error(
@@ -158,7 +187,7 @@ class TicketedStore {
     // The store's thread keeps the ids of sessions it finds expired only while anyone listens;
     // each call tells it when that changed.
     expiryListening()
-    const send = (ticket) => this.#core.submit(ticket, call, idText, keyText, json, expireMs(expire))
+    const send = (ticket) => this.#core.submit(ticket, call, idText === undefined ? '' : idText, keyText, json, expireMs(expire))
     this.#tickets.issue(callback, send, () => closedError(this.#name))
     // The many requests a busy server reads in one turn then cost one wake of the store's thread.
     if (this.#startEachTurn && !this.#starting) {

@@ -74,6 +74,24 @@ impl JsMemoryStore {
     (!ids.is_empty()).then_some(ids)
   }
 
+  /// The ids (as stored) of the live sessions (src/memory_store.rs says which).
+  #[napi]
+  pub fn ids(&self) -> Vec<String> {
+    self.inner.ids(Instant::now())
+  }
+
+  /// How many ids `ids` would list.
+  #[napi]
+  pub fn live_count(&self) -> u32 {
+    self.inner.live_count(Instant::now()) as u32
+  }
+
+  /// Forgets every session and tombstone.
+  #[napi]
+  pub fn clear(&mut self) {
+    self.inner.clear();
+  }
+
   /// Sessions held.
   #[napi(getter)]
   pub fn size(&self) -> u32 {

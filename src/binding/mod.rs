@@ -30,6 +30,10 @@ pub enum StoreCall {
   Extend,
   /// `key` holds the target id.
   Move,
+  /// The calls about the whole store: their `id` is ignored.
+  Ids,
+  Length,
+  Clear,
 }
 
 /// How long a revoked session's tombstone lasts when it had no expiry left, for
@@ -63,6 +67,9 @@ fn operation(call: StoreCall, id: String, key: Option<String>, json: Option<Stri
     StoreCall::Revoke => Op::Revoke { id },
     StoreCall::Extend => Op::Extend { id, expire_ms },
     StoreCall::Move => Op::Move { id, to: key()?, expire_ms },
+    StoreCall::Ids => Op::Ids,
+    StoreCall::Length => Op::Length,
+    StoreCall::Clear => Op::Clear,
   })
 }
 

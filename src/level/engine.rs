@@ -39,8 +39,8 @@ use super::keys;
 use crate::expiries::{Expiries, Reporter};
 use crate::id_hash::{BuildPassThrough, IdHash, IdHasher};
 use crate::json_text;
-use crate::operation::MAX_MOVES_FOLLOWED;
 pub use crate::operation::TOMBSTONE_MS;
+use crate::operation::{is_internal_id, MAX_MOVES_FOLLOWED};
 use crate::session_cache::{expiry_is_fresh, SessionCache};
 
 /// How far the stored expiry may lag before a read rewrites it: 1/100 of the session's `expire`.
@@ -64,6 +64,9 @@ const COMPACT_AFTER_REMOVALS: usize = 50_000;
 const COMPACT_WHEN_DRAINED: usize = 1_000;
 
 pub use crate::session_cache::now_ms;
+
+/// `clear` commits its deletions this many records at a time.
+const CLEAR_BATCH: usize = 10_000;
 
 /// How the engine is opened. [`Engine::open`] takes the defaults but `sync`; tests also run
 /// without the memory index, the slower path it replaces.
@@ -628,6 +631,77 @@ impl Engine {
       }
       Ok(())
     })
+  }
+
+  /// The ids (as stored) of the live sessions at `now_ms`: a scan of the meta records, leaving out
+  /// tombstones, sessions past their expiry (swept or not), sessions holding no key (one probe of
+  /// their data records each) and internal records ([`is_internal_id`]). Writes nothing.
+  pub fn ids(&mut self, now_ms: u64) -> Result<Vec<String>> {
+    self.guarded(|e| {
+      let mut ids = Vec::new();
+      e.each_live_id(now_ms, |id| ids.push(String::from_utf8_lossy(id).into_owned()))?;
+      Ok(ids)
+    })
+  }
+
+  /// How many ids [`Engine::ids`] would list, without making them.
+  pub fn live_count(&mut self, now_ms: u64) -> Result<usize> {
+    self.guarded(|e| {
+      let mut count = 0;
+      e.each_live_id(now_ms, |_| count += 1)?;
+      Ok(count)
+    })
+  }
+
+  fn each_live_id(&self, now_ms: u64, mut found: impl FnMut(&[u8])) -> Result<()> {
+    for item in self.ks.prefix([keys::META]) {
+      let (record, value) = item.into_inner().map_err(|err| self.error(err))?;
+      let id = &record[1..];
+      let live = matches!(keys::decode_meta(&value), Some((expires, false)) if expires > now_ms);
+      if live && !is_internal_id(id) && self.holds_a_key(id)? {
+        found(id);
+      }
+    }
+    Ok(())
+  }
+
+  /// Whether the session (its id as stored) has at least one data record.
+  fn holds_a_key(&self, id: &[u8]) -> Result<bool> {
+    let Ok(id) = std::str::from_utf8(id) else { return Ok(false) };
+    match self.ks.prefix(keys::data_prefix(id)).next() {
+      Some(item) => item.key().map(|_| true).map_err(|err| self.error(err)),
+      None => Ok(false),
+    }
+  }
+
+  /// Removes everything in the sessions keyspace (sessions, tombstones, the expiry index, internal
+  /// records), committing every [`CLEAR_BATCH`] records, then starts over in memory: the session
+  /// cache emptied, the expiry index read back (empty, unless a write failed half-way). The space
+  /// returns with the sweeper's next compaction.
+  pub fn clear(&mut self) -> Result<()> {
+    self.guarded(|e| {
+      let removed = e.remove_everything();
+      e.cache.clear();
+      e.sweep_cursor = None;
+      if e.expiry.is_some() {
+        e.load_expiry_index()?;
+      }
+      removed
+    })
+  }
+
+  fn remove_everything(&mut self) -> Result<()> {
+    let mut batch = self.db.batch();
+    for item in self.ks.iter() {
+      let record = item.key().map_err(|err| self.error(err))?;
+      batch.remove(&self.ks, record);
+      if batch.len() >= CLEAR_BATCH {
+        self.removed_since_compaction += batch.len();
+        std::mem::replace(&mut batch, self.db.batch()).commit().map_err(|err| self.error(err))?;
+      }
+    }
+    self.removed_since_compaction += batch.len();
+    batch.commit().map_err(|err| self.error(err))
   }
 
   /// Makes every write so far survive the process (and, with `sync`, the machine) dying.

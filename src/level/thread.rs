@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::engine::{now_ms, Engine, OpenError, Options};
-use crate::completion::{Completion, Outcome};
+use crate::completion::{ids_array, Completion, Outcome};
 use crate::operation::Op;
 use crate::session_cache::SessionCache;
 
@@ -294,7 +294,7 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
     };
     // Tests stand in for a bug in the engine with this session id.
     #[cfg(test)]
-    if op.id() == tests::PANIC_ID {
+    if op.id() == Some(tests::PANIC_ID) {
       panic!("the test's panic");
     }
     let outcome = match op {
@@ -308,6 +308,9 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
       Op::Revoke { id } => engine.revoke(&id, now).map(|_| Outcome::Done),
       Op::Extend { id, expire_ms } => engine.extend(&id, expire_ms, now).map(|_| Outcome::Done),
       Op::Move { id, to, expire_ms } => engine.move_to(&id, &to, expire_ms, now).map(|_| Outcome::Done),
+      Op::Ids => engine.ids(now).map(|ids| Outcome::Object(ids_array(&ids))),
+      Op::Length => engine.live_count(now).map(|count| Outcome::Object(count.to_string())),
+      Op::Clear => engine.clear().map(|_| Outcome::Done),
     };
     completions.push(Completion { ticket, outcome: outcome.unwrap_or_else(|e| Outcome::Failed(e.0)) });
   }

@@ -30,6 +30,7 @@ use tokio::time::Instant;
 
 use redis::RedisResult;
 
+use super::enumerate;
 use super::fields::{self, field, key_of};
 use super::keys::session_key;
 use super::lanes::Lanes;
@@ -37,7 +38,7 @@ use super::link::{Link, Target};
 use super::near_cache::NearCache;
 use super::outbox::Outbox;
 use super::scripts::Scripts;
-use crate::completion::{Completion, Outcome};
+use crate::completion::{ids_array, Completion, Outcome};
 use crate::json_text;
 use crate::operation::{Op, MAX_MOVES_FOLLOWED, TOMBSTONE_MS};
 use crate::session_cache::{now_ms, SessionCache};
@@ -129,7 +130,16 @@ impl Engine {
 
   /// Runs on the runtime's thread (from `start`'s task).
   fn enter(self: &Arc<Self>, job: Job, outbox: &Arc<Outbox>) {
-    let lane = job.op.id().to_owned();
+    let Some(lane) = job.op.id().map(str::to_owned) else {
+      // A store-wide call takes no session's lane: it runs beside every session's operations.
+      let engine = self.clone();
+      let outbox = outbox.clone();
+      tokio::spawn(async move {
+        let outcome = engine.run(job.op, job.deadline).await;
+        outbox.push(Completion { ticket: job.ticket, outcome });
+      });
+      return;
+    };
     let Some(first) = self.lanes.enter(&lane, job) else {
       return;
     };
@@ -149,7 +159,12 @@ impl Engine {
   /// Runs one operation to its end: its result, Redis's error, or a timeout at `deadline`.
   async fn run(&self, op: Op, deadline: Instant) -> Outcome {
     let mut link = self.link.clone();
-    let outcome = tokio::time::timeout_at(deadline, self.apply(&mut link, op)).await;
+    let outcome = match op.id() {
+      Some(_) => tokio::time::timeout_at(deadline, self.apply(&mut link, op)).await,
+      // A store-wide call lasts as long as the keyspace takes to walk: each of its round trips
+      // has the bound instead (src/redis/enumerate.rs).
+      None => Ok(self.apply(&mut link, op).await),
+    };
     if outcome.is_err() {
       link.timed_out();
     }
@@ -268,7 +283,17 @@ impl Engine {
       Op::Extend { id, expire_ms } => {
         self.change(link, redis::pipe(), &id, expire_ms, |sessions, expires| sessions.expiry(&id, expires)).await
       }
+      Op::Ids => Ok(Outcome::Object(ids_array(&enumerate::live_ids(&self.scope(link)).await?))),
+      Op::Length => Ok(Outcome::Object(enumerate::live_ids(&self.scope(link)).await?.len().to_string())),
+      Op::Clear => {
+        enumerate::clear(&self.scope(link), near).await?;
+        Ok(Outcome::Done)
+      }
     }
+  }
+
+  fn scope<'a>(&'a self, link: &'a Link) -> enumerate::Scope<'a> {
+    enumerate::Scope { link, prefix: &self.prefix, step: self.command_timeout }
   }
 
   /// Sends `pipe` (a change of session `id`, or nothing) with the PEXPIRE that refreshes its

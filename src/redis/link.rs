@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::sentinel::{SentinelClientBuilder, SentinelServerType};
 use redis::{
-  AsyncConnectionConfig, ClientTlsConfig, FromRedisValue, IntoConnectionInfo, Pipeline, ProtocolVersion, RedisResult,
-  ScriptInvocation, TlsCertificates, TlsMode,
+  AsyncConnectionConfig, ClientTlsConfig, ErrorKind, FromRedisValue, IntoConnectionInfo, Pipeline, ProtocolVersion,
+  RedisError, RedisResult, ScriptInvocation, TlsCertificates, TlsMode, Value,
 };
 
 use super::kept_link::{KeptLink, Source};
@@ -52,6 +53,14 @@ pub struct Target {
   pub connect_timeout: Duration,
   /// How long an operation may take in all, reconnecting included.
   pub command_timeout: Duration,
+}
+
+/// Where a step of a store-wide call (src/redis/enumerate.rs) runs: the one server (or Sentinel's
+/// master), or one master of a Cluster, by the address the Cluster gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+  Server,
+  Master { host: String, port: u16 },
 }
 
 /// A connection; cheap to clone, and clones share it.
@@ -106,6 +115,21 @@ impl Target {
       .set_connection_timeout(Some(self.connect_timeout))
       .set_response_timeout(Some(self.command_timeout))
   }
+}
+
+/// The master of each slot range in a CLUSTER SLOTS reply: `[[start, end, [host, port, id], replicas...], ...]`.
+fn slots_ranges(reply: Value) -> RedisResult<Vec<Node>> {
+  let unexpected = || RedisError::from((ErrorKind::Parse, "CLUSTER SLOTS: an unexpected reply"));
+  let Value::Array(ranges) = reply else { return Err(unexpected()) };
+  let mut masters = Vec::with_capacity(ranges.len());
+  for range in ranges {
+    let Value::Array(range) = range else { return Err(unexpected()) };
+    let Some(Value::Array(master)) = range.get(2) else { return Err(unexpected()) };
+    let (Some(host), Some(Value::Int(port))) = (master.first(), master.get(1)) else { return Err(unexpected()) };
+    let host: String = redis::from_redis_value_ref(host)?;
+    masters.push(Node::Master { host, port: u16::try_from(*port).map_err(|_| unexpected())? });
+  }
+  Ok(masters)
 }
 
 /// RESP3 where the near-cache needs its pushes.
@@ -198,6 +222,33 @@ impl Link {
     match self {
       Link::Kept(link) => link.on_connection(async |connection| pipe.query_async(connection).await).await,
       Link::Cluster(connection) => Ok((pipe.query_async(connection).await?, 0)),
+    }
+  }
+
+  /// The nodes that hold this store's keys: the server, or every master of the Cluster (as
+  /// CLUSTER SLOTS names them, which is how the cluster connection knows them too).
+  pub async fn masters(&mut self) -> RedisResult<Vec<Node>> {
+    let Link::Cluster(connection) = self else { return Ok(vec![Node::Server]) };
+    let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::RandomPrimary);
+    let slots = connection.route_command(redis::cmd("CLUSTER").arg("SLOTS").clone(), routing).await?;
+    let mut masters = Vec::new();
+    for range in slots_ranges(slots)? {
+      if !masters.contains(&range) {
+        masters.push(range);
+      }
+    }
+    Ok(masters)
+  }
+
+  /// `pipe`'s replies from `node` (one of [`Link::masters`]).
+  pub async fn query_on<T: FromRedisValue>(&mut self, node: &Node, pipe: &Pipeline) -> RedisResult<T> {
+    match (self, node) {
+      (Link::Cluster(connection), Node::Master { host, port }) => {
+        let route = SingleNodeRoutingInfo::ByAddress { host: host.clone(), port: *port };
+        let replies = connection.route_pipeline(pipe.clone(), 0, pipe.len(), route).await?;
+        Ok(redis::from_redis_value(Value::Array(replies))?)
+      }
+      (link, _) => Ok(link.query::<T>(pipe).await?.0),
     }
   }
 

@@ -7,6 +7,7 @@
 //!   found again after a failover).
 //! - [`near_cache`]: sessions read recently, answered from memory, kept coherent by Redis.
 //! - [`watched`]: the near-cache's socket, which says whether it holds unhandled pushes.
+//! - [`enumerate`]: the store-wide calls (ids, length, clear), a SCAN of every master.
 //! - [`keys`]: key names (the session id is the Cluster hash tag).
 //! - [`fields`]: field names in a session's hash (no session key can take the tombstone's).
 //! - [`lanes`]: one session's operations run in call order, different sessions' at once.
@@ -15,6 +16,7 @@
 //! - [`outbox`]: finished operations wait there to cross to JavaScript in batches.
 
 pub mod engine;
+pub mod enumerate;
 pub mod fields;
 pub mod kept_link;
 pub mod keys;

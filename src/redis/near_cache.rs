@@ -138,6 +138,12 @@ impl NearCache {
     }
   }
 
+  /// This process removed every session (`clear`): Redis tells a connection nothing of its own
+  /// changes (NOLOOP), so everything goes here, and reads in flight fill nothing.
+  pub fn forget_everything(&self) {
+    Self::forget_all(&self.sessions, &mut self.state());
+  }
+
   fn forget_all(sessions: &SessionCache, state: &mut State) {
     sessions.clear();
     state.reading.values_mut().for_each(|dirty| *dirty = true);
@@ -174,8 +180,7 @@ impl NearCache {
   /// The session id a tracked key name holds, if it is one of this store's.
   fn id_of<'v>(&self, key: &'v Value) -> Option<&'v str> {
     let Value::BulkString(name) = key else { return None };
-    let name = std::str::from_utf8(name).ok()?;
-    name.strip_prefix(self.prefix.as_str())?.strip_prefix('{')?.strip_suffix('}')
+    super::keys::id_in(&self.prefix, std::str::from_utf8(name).ok()?)
   }
 
   /// Starts a read of session `id` whose reply may be cached.

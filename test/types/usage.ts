@@ -183,3 +183,10 @@ http.createServer((req, res) => {
 void [counted, slowest]
 // @ts-expect-error metrics are read, not set
 genericSession.metrics.contentType = 'text/html'
+
+// The store-wide calls (README, Store API: Enumeration).
+store.ids((err, ids) => { void err; void ids?.length })
+void store.length().then((n: number) => n)
+const everyId: Promise<string[]> = level.ids()
+void genericSession.RedisStore().clear().then(() => everyId)
+level.clear((err) => { void err })

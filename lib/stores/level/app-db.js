@@ -24,7 +24,7 @@
 
 const { TOMBSTONE_MS, MAX_MOVES_FOLLOWED } = require('../../native')
 const { levelDbAdapter } = require('./adapter')
-const { noop, expireMs, setAsJson, closedError } = require('../common')
+const { noop, expireMs, setAsJson, callbackOrPromise, closedError } = require('../common')
 const { callTexts, userText } = require('../texts')
 const { userIndexMethods } = require('../../users/store-methods')
 const { sessionExpired } = require('../../events')
@@ -287,6 +287,58 @@ async function sweepExpired (db, queues, now, limit) {
   return records.length
 }
 
+// --- the whole store: its ids, and clear ---
+
+// Records of the store-wide calls are read this many at a time.
+const PAGE = 1000
+
+// Ends of the key ranges: each prefix with its last character raised by one.
+const DATA_END = PREFIX + 'e'
+const META_END = PREFIX + 'n'
+const PREFIX_END = '!session"'
+
+// The ids (as stored) of the live sessions at `now`: a meta record that is no tombstone and has
+// not expired (swept or not), and at least one data record; never an internal record (an id that
+// starts with NUL: a user's index). Two scans, the data records' keys then the meta records: a
+// session that is live from before the call to after it is in both.
+async function liveIds (db, now) {
+  const holding = new Set()
+  await eachPage(db, DATA, DATA_END, false, (records) => {
+    for (const [record] of records) holding.add(idOfData(record))
+  })
+  const ids = []
+  await eachPage(db, META, META_END, true, (records) => {
+    for (const [record, meta] of records) {
+      const id = record.slice(META.length)
+      if (!isTombstone(meta) && parseExpiry(meta) > now && id.charCodeAt(0) !== 0 && holding.has(id)) ids.push(id)
+    }
+  })
+  return ids
+}
+
+// The session id of a data record: d + length (8 hex digits) + id + NUL + key.
+function idOfData (record) {
+  const start = DATA.length + 8
+  return record.slice(start, start + parseInt(record.slice(DATA.length, start), 16))
+}
+
+// Deletes every record under the store's prefix: sessions, tombstones, the expiry index, the
+// users' indexes. The application's own keys are outside it.
+async function removeEverything (db) {
+  await eachPage(db, PREFIX, PREFIX_END, false, (records) => db.batch(records.map(([record]) => ({ type: 'del', key: record }))))
+}
+
+// Calls `page(records)` (and waits for it) with each PAGE of [key, value] records in [gte, lt).
+async function eachPage (db, gte, lt, values, page) {
+  for (let from = gte; ;) {
+    const records = await db.range(from, lt, { limit: PAGE, values })
+    if (records.length === 0) return
+    await page(records)
+    if (records.length < PAGE) return
+    from = records[records.length - 1][0] + '\u0000'
+  }
+}
+
 // --- the queues ---
 
 // One queue per session id: a task starts once every task queued before it for that id has
@@ -306,6 +358,12 @@ class SessionQueues {
       if (this.tails.get(id) === tail) this.tails.delete(id)
     })
     return result
+  }
+
+  // Settles once every task queued so far has (tasks those queue themselves included: each waits
+  // for its own).
+  settled () {
+    return Promise.all(this.tails.values())
   }
 }
 
@@ -337,6 +395,9 @@ class AppDbStore {
   #done = new Map() // ticket -> [callback, err, value], waiting for earlier tickets
   #busy = 0 // operations not yet called back, and a running sweep
   #idleWaiters = []
+  // While a clear() waits for the operations called before it, and runs: operations called after
+  // it start once it has ended (in call order, as every operation here).
+  #gate = null
 
   constructor ({ db, sync, sweepInterval }) {
     this.#db = levelDbAdapter(db, { sync })
@@ -417,6 +478,44 @@ class AppDbStore {
     this.#submit(callback, idText, () => extendSession(this.#db, idText, expireMs(expire)))
   }
 
+  // The store-wide calls: the ids of every live session (holding a key, not revoked, not expired;
+  // never a user's index), how many, and removing everything the store holds. Each reads its
+  // records PAGE at a time; a callback, or without one a Promise.
+  ids (callback) {
+    return callbackOrPromise(callback, (done) => {
+      this.#issue(done, async () => (await this.#liveIds()).map(userText))
+    })
+  }
+
+  length (callback) {
+    return callbackOrPromise(callback, (done) => {
+      this.#issue(done, async () => (await this.#liveIds()).length)
+    })
+  }
+
+  // Once the operations called before have been applied, so that their writes are listed.
+  async #liveIds () {
+    await this.#queues.settled()
+    return liveIds(this.#db, Date.now())
+  }
+
+  // Runs once every operation called before it has been applied (on this store object; other
+  // stores on the same db are not held), and before any called after it starts.
+  clear (callback) {
+    return callbackOrPromise(callback, (done) => {
+      if (this.#closed) return process.nextTick(done, closedError('LevelStore'))
+      // After an earlier clear, the operations it held back have entered their queues by then
+      // (they wait on the same promise, and were first to).
+      const gate = Promise.resolve(this.#gate).then(() => this.#queues.settled()).then(() => removeEverything(this.#db))
+      this.#gate = gate.then(noop, noop)
+      const open = this.#gate
+      open.then(() => {
+        if (this.#gate === open) this.#gate = null
+      })
+      this.#issue(done, () => gate, true)
+    })
+  }
+
   // Stops the sweeper, waits until every operation issued before has called back, and calls back.
   // The database stays open: it is the application's to close. Operations after close call back
   // with an error; a second close calls back at once.
@@ -429,10 +528,18 @@ class AppDbStore {
   }
 
   #submit (callback, id, task) {
+    this.#issue(callback, () => this.#queues.run(id, task))
+  }
+
+  // One call: `start()` runs it (behind a clear called before it, if any; `ungated`: it is that
+  // clear), and its callback comes in call order.
+  #issue (callback, start, ungated = false) {
     if (this.#closed) return process.nextTick(callback, closedError('LevelStore'))
     const ticket = this.#issued++
     this.#busy++
-    this.#queues.run(id, task).then(
+    const gate = ungated ? null : this.#gate
+    const started = gate === null ? start() : gate.then(start)
+    started.then(
       (value) => this.#complete(ticket, callback, null, value),
       (err) => this.#complete(ticket, callback, asError(err))
     )

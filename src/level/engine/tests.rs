@@ -754,3 +754,81 @@ fn a_folder_with_data_but_no_version_file_is_reported_not_removed() {
   assert_eq!(after.len(), before, "nothing of the damaged database is deleted");
   fs::remove_dir_all(dir).unwrap();
 }
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+  ids.sort();
+  ids
+}
+
+fn ids_list_live_sessions_only(opts: Options, name: &str) {
+  let (mut e, dir) = engine(name, opts);
+  e.set("a", "k", b"1", HOUR, T0).unwrap();
+  e.set("b", "k1", b"1", HOUR, T0).unwrap();
+  e.set("b", "k2", b"2", HOUR, T0).unwrap();
+  e.set("emptied", "k", b"1", HOUR, T0).unwrap();
+  e.del("emptied", "k", HOUR, T0).unwrap();
+  e.set("revoked", "k", b"1", HOUR, T0).unwrap();
+  e.revoke("revoked", T0).unwrap();
+  e.set("moved", "k", b"1", HOUR, T0).unwrap();
+  e.move_to("moved", "moved-to", HOUR, T0).unwrap();
+  e.set("short", "k", b"1", 1_000, T0).unwrap();
+  e.set("\u{0}user:alice", "h", b"{}", HOUR, T0).unwrap();
+  let later = T0 + 2_000; // "short" has expired and no sweep has run
+  assert_eq!(sorted(e.ids(later).unwrap()), ["a", "b", "moved-to"]);
+  assert_eq!(e.live_count(later).unwrap(), 3);
+  assert_eq!(sorted(e.ids(T0).unwrap()), ["a", "b", "moved-to", "short"], "before its expiry it is listed");
+  e.close().unwrap();
+  fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn ids_list_live_sessions_only_with_the_memory_index() {
+  ids_list_live_sessions_only(with_index(), "ids-index");
+}
+
+#[test]
+fn ids_list_live_sessions_only_without_the_memory_index() {
+  ids_list_live_sessions_only(without_index(), "ids-no-index");
+}
+
+fn clear_removes_everything(opts: Options, name: &str) {
+  let (mut e, dir) = engine(name, opts);
+  for i in 0..25_000 {
+    e.set(&format!("s{i}"), "k", b"1", HOUR, T0).unwrap();
+  }
+  e.revoke("s0", T0).unwrap();
+  e.clear().unwrap();
+  e.commit().unwrap();
+  assert!(e.ids(T0).unwrap().is_empty());
+  assert_eq!(e.ks.iter().count(), 0, "no record is left: data, meta or index");
+  assert_eq!(e.get("s1", "k", HOUR, T0).unwrap(), None);
+  assert_eq!(e.indexed_sessions().unwrap_or(0), 0);
+  e.set("s0", "k", b"2", HOUR, T0).unwrap();
+  assert_eq!(e.get("s0", "k", HOUR, T0).unwrap().as_deref(), Some(&b"2"[..]), "the tombstone went too");
+  e.close().unwrap();
+  let mut again = Engine::open_with(&dir, Options { sync: false, ..Options::default() }).unwrap();
+  assert_eq!(again.ids(T0).unwrap(), ["s0"], "the clear is durable");
+  again.close().unwrap();
+  fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn clear_removes_everything_with_the_memory_index() {
+  clear_removes_everything(with_index(), "clear-index");
+}
+
+#[test]
+fn clear_removes_everything_without_the_memory_index() {
+  clear_removes_everything(without_index(), "clear-no-index");
+}
+
+#[test]
+fn clear_empties_the_session_cache() {
+  let (mut e, dir) = engine("clear-cache", with_index());
+  e.set("s", "k", b"1", HOUR, T0).unwrap();
+  assert!(!e.cache().is_empty());
+  e.clear().unwrap();
+  assert!(e.cache().is_empty());
+  e.close().unwrap();
+  fs::remove_dir_all(dir).unwrap();
+}
