@@ -66,6 +66,15 @@ const contenders = {
     return (req, res) => filter(req, res, () => countUp(req.session, res))
   }),
 
+  // express-session kept, with this package's RedisStore as its store (genericSession.expressStore),
+  // on the same redis-server: what an express-session user gets by swapping connect-redis out.
+  'express-session + expressStore(RedisStore)': signedOnly(needsRedis(() => {
+    const session = require('express-session')
+    const genericSession = require('..')
+    const store = genericSession.RedisStore({ url: process.env.REDIS_URL, prefix: `ges-bench:${process.env.BENCH_PREFIX || process.pid}:` })
+    return expressCountUp(session({ store: genericSession.expressStore(store), secret: SECRET, resave: false, saveUninitialized: false }))
+  })),
+
   // express-session with connect-redis 9 on a node-redis 5 client, the same redis-server. The
   // client connects before the server listens (server-process.js awaits the factory).
   'express-session + connect-redis': signedOnly(needsRedis(async () => {
