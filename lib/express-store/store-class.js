@@ -85,14 +85,18 @@ function defineClass (Base) {
       if (id !== null) this.#operations.revoke(id, done)
     }
 
-    // Extends the session by its cookie's lifetime, writing nothing else.
+    // Extends the session by its cookie's lifetime, writing the cookie and nothing else: the
+    // stored cookie is the expiry a read goes by, so a touch that left it as it was would not keep
+    // a rolling session alive past the cookie of its last save.
     touch (sid, session, callback) {
       const done = callbackOf(callback)
       const id = this.#idOf(sid, done)
       if (id === null) return
-      const ms = lifetimeMs(session && session.cookie, this.#expireMs)
+      const cookie = session && session.cookie
+      const ms = lifetimeMs(cookie, this.#expireMs)
       if (ms <= 0) return this.#operations.revoke(id, done)
-      this.#refresh(id, ms, done)
+      if (cookie === null || typeof cookie !== 'object') return this.#refresh(id, ms, done)
+      this.#operations.set(id, 'cookie', cookie, ms, done)
     }
 
     // { sid: session } of every live session under the prefix: one read of each, 64 at a time.
