@@ -232,6 +232,23 @@ describe('expressStore on express-session (Express 5)', () => {
         assert.strictEqual(await new Promise((resolve) => sessions.length((_, n) => resolve(n))), 0)
         for (const client of clients) assert.deepStrictEqual((await client.get('/read')).body, {})
       })
+
+      it('length() does not count a session whose cookie has expired, as all() does not list it', async () => {
+        const store = makeStore()
+        const sessions = genericSession.expressStore(store)
+        if (typeof store.ids !== 'function') return // the custom Map store: above
+        app = await framework.start(sessions, heldRequests())
+        const clients = [createClient(app.url), createClient(app.url)]
+        for (const [i, client] of clients.entries()) await client.get(`/login/user${i}`)
+        // The first one's cookie ran out (its store expiry, as a MemoryStore's, has not).
+        const id = 'sess:' + framework.sid(clients[0])
+        const { cookie } = await api(store).getAll(id)
+        await api(store).set(id, 'cookie', { ...cookie, expires: new Date(Date.now() - 1000).toISOString() }, HOUR)
+        const length = await new Promise((resolve, reject) => sessions.length((err, n) => (err ? reject(err) : resolve(n))))
+        const all = await new Promise((resolve, reject) => sessions.all((err, all) => (err ? reject(err) : resolve(all))))
+        assert.deepStrictEqual(Object.keys(all), [framework.sid(clients[1])])
+        assert.strictEqual(length, 1, 'the live one only, as express-session\'s MemoryStore counts')
+      })
     })
   })
 
@@ -283,7 +300,8 @@ describe('expressStore on express-session (Express 5)', () => {
       const sessions = genericSession.expressStore(failing)
       assert.strictEqual((await call(sessions, 'get', 'sid')).err.message, 'getAll failed')
       assert.strictEqual((await call(sessions, 'set', 'sid', { cookie: {}, n: 1 })).err.message, 'set failed')
-      assert.strictEqual((await call(sessions, 'touch', 'sid', { cookie: {} })).err.message, 'extend failed')
+      assert.strictEqual((await call(sessions, 'touch', 'sid', { cookie: {} })).err.message, 'set failed', 'touch writes the cookie')
+      assert.strictEqual((await call(sessions, 'touch', 'sid', {})).err.message, 'extend failed', 'without a cookie, touch only extends')
       assert.strictEqual((await call(sessions, 'destroy', 'sid')).err.message, 'delAll failed')
     })
 

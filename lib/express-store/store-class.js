@@ -99,24 +99,18 @@ function defineClass (Base) {
       this.#operations.set(id, 'cookie', cookie, ms, done)
     }
 
-    // { sid: session } of every live session under the prefix: one read of each, 64 at a time.
+    // { sid: session } of every live session under the prefix.
     all (callback) {
-      const done = callbackOf(callback)
-      this.#sids('all', (err, sids) => {
-        if (err) return done(err)
-        const sessions = Object.create(null)
-        runLimited(sids, (sid, cb) => this.#read(this.#prefix + sid, sid, (err, session) => {
-          if (session) sessions[sid] = session
-          cb(err)
-        }), (err) => done(err, err ? undefined : sessions))
-      })
+      this.#sessions('all', callbackOf(callback))
     }
 
-    // With prefix '', the store's own count; else the ids under the prefix, counted.
+    // With prefix '', the store's own count; else how many sessions all() gives: an id whose
+    // session's cookie has expired is no session (the store may hold it till its own expiry, which
+    // a MemoryStore does not take from the cookie), as express-session's MemoryStore counts.
     length (callback) {
       const done = callbackOf(callback)
       if (this.#prefix === '') return this.#whole('length', this.#length, done)
-      this.#sids('length', (err, sids) => done(err, err ? undefined : sids.length))
+      this.#sessions('length', (err, sessions) => done(err, err ? undefined : Object.keys(sessions).length))
     }
 
     // With prefix '', the store's own clear (everything it holds); else each session under the
@@ -162,6 +156,18 @@ function defineClass (Base) {
     #refresh (id, ms, done) {
       if (this.#extend) this.#extend(id, ms, (err) => done(err))
       else this.#operations.getAll(id, ms, (err) => done(err))
+    }
+
+    // { sid: session } of every live session under the prefix: one read of each, 64 at a time.
+    #sessions (what, done) {
+      this.#sids(what, (err, sids) => {
+        if (err) return done(err)
+        const sessions = Object.create(null)
+        runLimited(sids, (sid, cb) => this.#read(this.#prefix + sid, sid, (err, session) => {
+          if (session) sessions[sid] = session
+          cb(err)
+        }), (err) => done(err, err ? undefined : sessions))
+      })
     }
 
     // The sids under the prefix, from the store's ids().
