@@ -3,4 +3,4 @@
 import genericSession from './index.js'
 
 export default genericSession
-export const { middleware, filter, MemoryStore, LevelStore, RedisStore, levelSession, channels, metrics, expressStore } = genericSession
+export const { middleware, filter, MemoryStore, LevelStore, RedisStore, levelSession, userIndexMethods, channels, metrics, expressStore } = genericSession

@@ -2,7 +2,8 @@
 // deep imports of the original's layout, all resolved through package.json "exports" by name.
 import assert from 'assert'
 import { createRequire } from 'module'
-import genericSession, { middleware, filter, MemoryStore, LevelStore, RedisStore, levelSession, expressStore } from 'generic-session'
+import genericSession, { middleware, filter, MemoryStore, LevelStore, RedisStore, levelSession, expressStore, userIndexMethods, channels, metrics } from 'generic-session'
+import expressStoreModule, * as expressStoreNamed from 'generic-session/express-store'
 import memoryStore from 'generic-session/memory-store'
 import levelSessionModule from 'generic-session/level-session'
 import koaSession from 'generic-session/koa'
@@ -26,6 +27,16 @@ describe('ES module import', () => {
     assert.strictEqual(RedisStore, genericSession.RedisStore)
     assert.strictEqual(levelSession, genericSession.levelSession)
     assert.strictEqual(expressStore, genericSession.expressStore)
+    assert.strictEqual(userIndexMethods, genericSession.userIndexMethods)
+    assert.strictEqual(channels, genericSession.channels)
+    assert.strictEqual(metrics, genericSession.metrics)
+  })
+
+  it('generic-session/express-store is the same module, named imports included', () => {
+    assert.strictEqual(expressStoreModule, genericSession)
+    for (const name of Object.keys(genericSession)) {
+      assert.strictEqual(expressStoreNamed[name], genericSession[name], name)
+    }
   })
 
   it('deep imports match require()', () => {

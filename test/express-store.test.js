@@ -65,18 +65,38 @@ describe('expressStore on express-session (Express 5)', () => {
       let app
       afterEach(async () => { if (app) await app.close() })
 
-      it('rolls the cookie and writes nothing to the store', async () => {
+      it('rolls the cookie and writes only the cookie to the store', async () => {
         const store = makeStore()
         app = await framework.start(genericSession.expressStore(store), heldRequests(), { rolling: true })
         const client = createClient(app.url)
         await client.get('/count/visits')
         const id = 'sess:' + framework.sid(client)
         const before = await api(store).getAll(id)
-        await sleep(5) // so that a rewritten cookie would differ
+        await sleep(5) // so that the rewritten cookie differs
         const idle = await client.get('/idle')
         assert.strictEqual(idle.setCookies.length, 1, 'rolling: the cookie is sent again')
-        assert.deepStrictEqual(await api(store).getAll(id), before, 'the stored session, cookie included, is as it was')
+        const after = await api(store).getAll(id)
+        assert.deepStrictEqual({ ...after, cookie: null }, { ...before, cookie: null }, 'the session\'s data is as it was')
+        assert.ok(Date.parse(after.cookie.expires) > Date.parse(before.cookie.expires), 'the stored cookie has the touch\'s expiry')
         assert.deepStrictEqual((await client.get('/read')).body, { visits: 1 })
+      })
+
+      it('a session kept alive by touches outlives the cookie of its last save', async () => {
+        const store = makeStore()
+        const app2 = express()
+        app2.use(session({ store: genericSession.expressStore(store), secret: 'a secret', resave: false, saveUninitialized: false, rolling: true }))
+        // A short cookie at login, then a touch that gives it an hour (the cookie is not part of
+        // what express-session compares, so the session counts as unchanged and is touched).
+        app2.get('/login', (req, res) => { req.session.cookie.maxAge = 2000; req.session.user = 'alice'; res.json(null) })
+        app2.get('/stay', (req, res) => { req.session.cookie.maxAge = HOUR; res.json(req.session.user || null) })
+        app = await startServer(app2)
+        const client = createClient(app.url)
+        await client.get('/login')
+        const stay = await client.get('/stay')
+        assert.strictEqual(stay.body, 'alice')
+        assert.strictEqual(stay.setCookies.length, 1, 'rolling: the cookie goes out with its hour')
+        await sleep(2100) // past the login's cookie, well within the touch's
+        assert.strictEqual((await client.get('/stay')).body, 'alice', 'still logged in')
       })
     })
 
@@ -212,6 +232,23 @@ describe('expressStore on express-session (Express 5)', () => {
         assert.strictEqual(await new Promise((resolve) => sessions.length((_, n) => resolve(n))), 0)
         for (const client of clients) assert.deepStrictEqual((await client.get('/read')).body, {})
       })
+
+      it('length() does not count a session whose cookie has expired, as all() does not list it', async () => {
+        const store = makeStore()
+        const sessions = genericSession.expressStore(store)
+        if (typeof store.ids !== 'function') return // the custom Map store: above
+        app = await framework.start(sessions, heldRequests())
+        const clients = [createClient(app.url), createClient(app.url)]
+        for (const [i, client] of clients.entries()) await client.get(`/login/user${i}`)
+        // The first one's cookie ran out (its store expiry, as a MemoryStore's, has not).
+        const id = 'sess:' + framework.sid(clients[0])
+        const { cookie } = await api(store).getAll(id)
+        await api(store).set(id, 'cookie', { ...cookie, expires: new Date(Date.now() - 1000).toISOString() }, HOUR)
+        const length = await new Promise((resolve, reject) => sessions.length((err, n) => (err ? reject(err) : resolve(n))))
+        const all = await new Promise((resolve, reject) => sessions.all((err, all) => (err ? reject(err) : resolve(all))))
+        assert.deepStrictEqual(Object.keys(all), [framework.sid(clients[1])])
+        assert.strictEqual(length, 1, 'the live one only, as express-session\'s MemoryStore counts')
+      })
     })
   })
 
@@ -263,7 +300,8 @@ describe('expressStore on express-session (Express 5)', () => {
       const sessions = genericSession.expressStore(failing)
       assert.strictEqual((await call(sessions, 'get', 'sid')).err.message, 'getAll failed')
       assert.strictEqual((await call(sessions, 'set', 'sid', { cookie: {}, n: 1 })).err.message, 'set failed')
-      assert.strictEqual((await call(sessions, 'touch', 'sid', { cookie: {} })).err.message, 'extend failed')
+      assert.strictEqual((await call(sessions, 'touch', 'sid', { cookie: {} })).err.message, 'set failed', 'touch writes the cookie')
+      assert.strictEqual((await call(sessions, 'touch', 'sid', {})).err.message, 'extend failed', 'without a cookie, touch only extends')
       assert.strictEqual((await call(sessions, 'destroy', 'sid')).err.message, 'delAll failed')
     })
 

@@ -85,6 +85,64 @@ describe('generic-session/fastify', () => {
     }
   })
 
+  describe('a route that hijacks the reply (reply.hijack(), then reply.raw)', () => {
+    let server
+    afterEach(async () => { if (server) await server.close() })
+
+    const hijackingServer = async (options) => {
+      const app = Fastify()
+      await app.register(sessionPlugin, { store: genericSession.MemoryStore(), keys: ['k'], ...options })
+      app.get('/set', async (request) => { await request.session.set('user', 'alice'); return 'ok' })
+      app.get('/whoami', async (request, reply) => json(reply, await request.session.get('user')))
+      const raw = (reply, body) => {
+        reply.raw.writeHead(200, { 'content-type': 'text/plain' })
+        reply.raw.end(body)
+      }
+      app.get('/hijack/regenerate', async (request, reply) => {
+        reply.hijack()
+        await request.session.regenerate()
+        raw(reply, 'regenerated')
+      })
+      app.get('/hijack/destroy', async (request, reply) => {
+        reply.hijack()
+        await request.session.destroy()
+        raw(reply, 'destroyed')
+      })
+      app.get('/hijack/set', async (request, reply) => {
+        reply.hijack()
+        await request.session.set('user', 'bob')
+        raw(reply, 'set')
+      })
+      server = await listen(app)
+      return createClient(server.url)
+    }
+
+    it('regenerate() sends the new cookie: the client stays logged in under the new token', async () => {
+      const client = await hijackingServer()
+      await client.get('/set')
+      const before = client.cookie('s').value
+      const regenerated = await client.get('/hijack/regenerate')
+      assert.deepStrictEqual(linesOf(regenerated.setCookies, 's').length, 1, 'the new cookie went out')
+      assert.notStrictEqual(client.cookie('s').value, before)
+      assert.strictEqual((await client.get('/whoami')).body, 'alice')
+    })
+
+    it('destroy() clears the cookie', async () => {
+      const client = await hijackingServer()
+      await client.get('/set')
+      await client.get('/hijack/destroy')
+      assert.strictEqual(client.cookie('s'), undefined, 'the client dropped the cookie')
+      assert.strictEqual((await client.get('/whoami')).body, null)
+    })
+
+    it('a lazy session\'s first set sends its cookie', async () => {
+      const client = await hijackingServer({ lazy: true })
+      const set = await client.get('/hijack/set')
+      assert.strictEqual(linesOf(set.setCookies, 's').length, 1)
+      assert.strictEqual((await client.get('/whoami')).body, 'bob')
+    })
+  })
+
   describe('secure: \'auto\'', () => {
     const cookieBehindProxy = async (fastifyOptions, options) => {
       const app = Fastify(fastifyOptions)

@@ -645,9 +645,11 @@ declare namespace genericSession {
     get(sid: string, callback: (err: any, session?: any) => void): void
     set(sid: string, session: ExpressSessionData, callback?: ExpressSessionCallback): void
     destroy(sid: string, callback?: ExpressSessionCallback): void
+    /** Extends the session by its cookie's lifetime, writing its `cookie` key and nothing else. */
     touch(sid: string, session: ExpressSessionData, callback?: ExpressSessionCallback): void
     /** `{ sid: session }` of every live session under the prefix: one read of each (needs the store's `ids`). */
     all(callback: (err: any, sessions?: any) => void): void
+    /** How many sessions `all` gives (with `prefix: ''`, the store's own `length`). */
     length(callback: (err: any, length?: number) => void): void
     clear(callback?: ExpressSessionCallback): void
     // express-session's own Store methods, which it calls with its request and Session types.

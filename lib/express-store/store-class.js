@@ -85,34 +85,32 @@ function defineClass (Base) {
       if (id !== null) this.#operations.revoke(id, done)
     }
 
-    // Extends the session by its cookie's lifetime, writing nothing else.
+    // Extends the session by its cookie's lifetime, writing the cookie and nothing else: the
+    // stored cookie is the expiry a read goes by, so a touch that left it as it was would not keep
+    // a rolling session alive past the cookie of its last save.
     touch (sid, session, callback) {
       const done = callbackOf(callback)
       const id = this.#idOf(sid, done)
       if (id === null) return
-      const ms = lifetimeMs(session && session.cookie, this.#expireMs)
+      const cookie = session && session.cookie
+      const ms = lifetimeMs(cookie, this.#expireMs)
       if (ms <= 0) return this.#operations.revoke(id, done)
-      this.#refresh(id, ms, done)
+      if (cookie === null || typeof cookie !== 'object') return this.#refresh(id, ms, done)
+      this.#operations.set(id, 'cookie', cookie, ms, done)
     }
 
-    // { sid: session } of every live session under the prefix: one read of each, 64 at a time.
+    // { sid: session } of every live session under the prefix.
     all (callback) {
-      const done = callbackOf(callback)
-      this.#sids('all', (err, sids) => {
-        if (err) return done(err)
-        const sessions = Object.create(null)
-        runLimited(sids, (sid, cb) => this.#read(this.#prefix + sid, sid, (err, session) => {
-          if (session) sessions[sid] = session
-          cb(err)
-        }), (err) => done(err, err ? undefined : sessions))
-      })
+      this.#sessions('all', callbackOf(callback))
     }
 
-    // With prefix '', the store's own count; else the ids under the prefix, counted.
+    // With prefix '', the store's own count; else how many sessions all() gives: an id whose
+    // session's cookie has expired is no session (the store may hold it till its own expiry, which
+    // a MemoryStore does not take from the cookie), as express-session's MemoryStore counts.
     length (callback) {
       const done = callbackOf(callback)
       if (this.#prefix === '') return this.#whole('length', this.#length, done)
-      this.#sids('length', (err, sids) => done(err, err ? undefined : sids.length))
+      this.#sessions('length', (err, sessions) => done(err, err ? undefined : Object.keys(sessions).length))
     }
 
     // With prefix '', the store's own clear (everything it holds); else each session under the
@@ -158,6 +156,18 @@ function defineClass (Base) {
     #refresh (id, ms, done) {
       if (this.#extend) this.#extend(id, ms, (err) => done(err))
       else this.#operations.getAll(id, ms, (err) => done(err))
+    }
+
+    // { sid: session } of every live session under the prefix: one read of each, 64 at a time.
+    #sessions (what, done) {
+      this.#sids(what, (err, sids) => {
+        if (err) return done(err)
+        const sessions = Object.create(null)
+        runLimited(sids, (sid, cb) => this.#read(this.#prefix + sid, sid, (err, session) => {
+          if (session) sessions[sid] = session
+          cb(err)
+        }), (err) => done(err, err ? undefined : sessions))
+      })
     }
 
     // The sids under the prefix, from the store's ids().

@@ -45,12 +45,19 @@ class ReplyHeaders {
     this.reply = reply
   }
 
+  // A hijacked reply (reply.hijack()) sends none of the reply's headers: the route writes
+  // reply.raw itself, so a cookie the session writes after the hijack (regenerate(), destroy(), a
+  // lazy session's first set) goes there, starting from what the reply held (the session's
+  // cookie from before the hijack), or the client would keep a token regenerate() had revoked.
   getHeader (name) {
-    return this.reply.getHeader(name)
+    if (!this.reply.sent) return this.reply.getHeader(name)
+    const raw = this.reply.raw.getHeader(name)
+    return raw !== undefined ? raw : this.reply.getHeader(name)
   }
 
   // Replaces the header: reply.header() would add to an existing Set-Cookie instead.
   setHeader (name, value) {
+    if (this.reply.sent) return this.reply.raw.setHeader(name, value)
     this.reply.removeHeader(name)
     this.reply.header(name, value)
   }
