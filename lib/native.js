@@ -9,8 +9,8 @@ const { addonTarget } = require('../scripts/addon-target')
 try {
   module.exports = require('../binding.js')
 } catch (err) {
-  err.message = `generic-session: no native addon for ${addonTarget()} could be loaded: no prebuilt one for this platform, ` +
-    'and none built at install. Install Rust (https://rustup.rs), then run `npm rebuild generic-session` (or `npm run build` ' +
-    'in a git checkout of it). ' + err.message
+  err.message = `generic-session: the native addon for ${addonTarget()} could not be loaded (none ships prebuilt for this ` +
+    'platform and none was built at install, or the file is damaged). Install Rust (https://rustup.rs), then run ' +
+    '`npm rebuild generic-session` (or `npm run build` in a git checkout of it). ' + err.message
   throw err
 }

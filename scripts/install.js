@@ -20,13 +20,11 @@ const root = path.join(__dirname, '..')
 const target = addonTarget()
 const inCheckout = fs.existsSync(path.join(root, '.git'))
 
+// Loaded in a child process: a damaged addon file can crash the process that loads it (SIGBUS
+// on a truncated one), which must lead to a rebuild here, not end the install without a word.
 function addonLoads () {
-  try {
-    require(path.join(root, 'binding.js'))
-    return true
-  } catch (_) {
-    return false
-  }
+  const probe = `require(${JSON.stringify(path.join(root, 'binding.js'))})`
+  return spawnSync(process.execPath, ['-e', probe], { stdio: 'ignore' }).status === 0
 }
 
 function hasCargo () {
@@ -57,12 +55,12 @@ function buildFromSource () {
 function main () {
   if (!inCheckout && addonLoads()) return
   if (!hasCargo()) {
-    console.error(`generic-session: no prebuilt native addon for ${target} in this package, and no Rust toolchain (cargo) to build one: ` +
+    console.error(`generic-session: no working prebuilt native addon for ${target} in this package (none for this platform, or a damaged one), and no Rust toolchain (cargo) to build one: ` +
       'install Rust from https://rustup.rs (curl --proto \'=https\' --tlsv1.2 -sSf https://sh.rustup.rs | sh), then run `npm rebuild generic-session`.')
     process.exit(1)
   }
   if (inCheckout) return buildInCheckout()
-  console.error(`generic-session: no prebuilt native addon for ${target} in this package; building it from source with cargo (a few minutes)...`)
+  console.error(`generic-session: no working prebuilt native addon for ${target} in this package; building it from source with cargo (a few minutes)...`)
   buildFromSource()
 }
 
