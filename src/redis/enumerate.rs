@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use redis::RedisResult;
 
-use super::engine::REVOKED;
+use super::fields::REVOKED;
 use super::keys::{id_in, pattern};
 use super::link::{Link, Node};
 use super::near_cache::NearCache;
