@@ -182,7 +182,7 @@ describeWithRedis('RedisStore near-cache', function () {
       assert.ok(Number(redis.cli('PTTL', `${store.prefix}{sid}`)) > 99000, 'Redis holds the refreshed expiry')
     })
 
-    it('a read called while a write of its session is in flight waits for it, then is answered from memory: sees the write, no HGETALL or HMGET', async () => {
+    it('a read called while a write of its session is in flight is answered from memory once the write is done: sees the write, no HGETALL or HMGET', async () => {
       store = RedisStore({ url: redis.url, prefix: freshPrefix() })
       const s = api(store)
       await s.set('sid', 'n', 1, HOUR)

@@ -144,7 +144,7 @@ impl Engine {
       let engine = self.clone();
       let outbox = outbox.clone();
       tokio::spawn(async move {
-        let outcome = engine.run(job.op, job.deadline, false).await;
+        let outcome = engine.run(job.op, job.deadline).await;
         if clear {
           engine.clearing.fetch_sub(1, Ordering::SeqCst);
         }
@@ -160,23 +160,18 @@ impl Engine {
     // Spawned from inside the runtime: onto its own queue, no wake-up.
     tokio::spawn(async move {
       let mut next = Some(first);
-      // Whether the job waited behind an earlier operation of its session (see `cached_read`).
-      let mut behind = false;
       while let Some(Job { ticket, op, deadline }) = next {
-        let outcome = engine.run(op, deadline, behind).await;
+        let outcome = engine.run(op, deadline).await;
         outbox.push(Completion { ticket, outcome });
         next = engine.lanes.next(&lane);
-        behind = true;
       }
     });
   }
 
   /// Runs one operation to its end: its result, Redis's error, or a timeout at `deadline`.
-  async fn run(&self, op: Op, deadline: Instant, behind: bool) -> Outcome {
-    if behind {
-      if let Some(outcome) = self.cached_read(&op) {
-        return outcome;
-      }
+  async fn run(&self, op: Op, deadline: Instant) -> Outcome {
+    if let Some(outcome) = self.cached_read(&op) {
+      return outcome;
     }
     let mut link = self.link.clone();
     let outcome = match op.id() {
@@ -200,13 +195,13 @@ impl Engine {
     }
   }
 
-  /// A read that waited behind an earlier operation of its session, answered from the near-cache
-  /// now that those have ended, as the JavaScript thread would have answered it had it been
-  /// called after them: the JavaScript thread peeks only at sessions with no call in flight
-  /// (lib/stores/ticketed.js), so without this every read that overlaps a write of its session
-  /// (parallel requests of one session) costs a round trip. The same conditions as a peek: nothing
-  /// Redis sent is left unhandled, the entry is live with its expiry within the slack, and no
-  /// `clear` is under way. `None`: the read goes to Redis.
+  /// A read the JavaScript thread did not answer from memory, answered from the near-cache here if
+  /// it can be now: its turn comes after every earlier operation of its session has ended (its
+  /// lane), which is what a peek waits for (lib/stores/ticketed.js peeks only at sessions with no
+  /// call in flight, so without this every read that overlaps a write of its session, as parallel
+  /// requests of one session do, costs a round trip). The same conditions as a peek, checked now:
+  /// nothing Redis sent is left unhandled, the entry is live with its expiry within the slack, and
+  /// no `clear` is under way. `None`: the read goes to Redis.
   fn cached_read(&self, op: &Op) -> Option<Outcome> {
     if self.clearing.load(Ordering::SeqCst) > 0 {
       return None;
