@@ -182,6 +182,24 @@ describeWithRedis('RedisStore near-cache', function () {
       assert.ok(Number(redis.cli('PTTL', `${store.prefix}{sid}`)) > 99000, 'Redis holds the refreshed expiry')
     })
 
+    it('a read called while a write of its session is in flight is answered from memory once the write is done: sees the write, no HGETALL or HMGET', async () => {
+      store = RedisStore({ url: redis.url, prefix: freshPrefix() })
+      const s = api(store)
+      await s.set('sid', 'n', 1, HOUR)
+      assert.deepStrictEqual(await s.getAll('sid', HOUR), { n: 1 }, 'cached from Redis')
+      redis.cli('CONFIG', 'RESETSTAT')
+      for (let i = 2; i < 22; i++) {
+        // Called in one turn: the reads find the write in flight, so they are not peeked.
+        const [, all, one] = await Promise.all([s.set('sid', 'n', i, HOUR), s.getAll('sid', HOUR), s.get('sid', 'n', HOUR)])
+        assert.deepStrictEqual(all, { n: i }, 'getAll sees the write called before it')
+        assert.strictEqual(one, i, 'get sees the write called before it')
+      }
+      const counts = commandCounts(redis)
+      assert.strictEqual(counts.hgetall || 0, 0, JSON.stringify(counts))
+      assert.strictEqual(counts.hmget || 0, 0, JSON.stringify(counts))
+      assert.strictEqual(counts.exec, 20, 'one MULTI/EXEC per write')
+    })
+
     it('stays right when the cache is far smaller than the sessions (nearCache: { max: 4096 }): 300 sessions read back', async () => {
       store = RedisStore({ url: redis.url, prefix: freshPrefix(), nearCache: { max: 4096 } })
       const s = api(store)

@@ -23,6 +23,7 @@
 //! connection for a cluster), which retries on the next operation once a connection has failed,
 //! and for Sentinel to src/redis/sentinel.rs, which asks the sentinels again.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,7 +42,7 @@ use super::scripts::Scripts;
 use crate::completion::{ids_array, Completion, Outcome};
 use crate::json_text;
 use crate::operation::{Op, MAX_MOVES_FOLLOWED, TOMBSTONE_MS};
-use crate::session_cache::{now_ms, SessionCache};
+use crate::session_cache::{now_ms, Peek, SessionCache};
 
 /// Where and how to connect, and what to call the server(s).
 #[derive(Debug, Clone)]
@@ -79,6 +80,8 @@ pub struct Engine {
   scripts: Scripts,
   /// Jobs waiting behind their session's running operation.
   lanes: Lanes<Job>,
+  /// `clear` calls entered and not yet ended: no read is answered from the near-cache meanwhile.
+  clearing: AtomicUsize,
   prefix: String,
   command_timeout: Duration,
   label: String,
@@ -97,6 +100,7 @@ impl Engine {
       near,
       scripts: Scripts::default(),
       lanes: Lanes::default(),
+      clearing: AtomicUsize::new(0),
       prefix: config.prefix,
       command_timeout: config.target.command_timeout,
       label: config.label,
@@ -132,10 +136,18 @@ impl Engine {
   fn enter(self: &Arc<Self>, job: Job, outbox: &Arc<Outbox>) {
     let Some(lane) = job.op.id().map(str::to_owned) else {
       // A store-wide call takes no session's lane: it runs beside every session's operations.
+      // Counted here, in call order, so that a read called after the clear sees it counted.
+      let clear = matches!(job.op, Op::Clear);
+      if clear {
+        self.clearing.fetch_add(1, Ordering::SeqCst);
+      }
       let engine = self.clone();
       let outbox = outbox.clone();
       tokio::spawn(async move {
         let outcome = engine.run(job.op, job.deadline).await;
+        if clear {
+          engine.clearing.fetch_sub(1, Ordering::SeqCst);
+        }
         outbox.push(Completion { ticket: job.ticket, outcome });
       });
       return;
@@ -158,6 +170,9 @@ impl Engine {
 
   /// Runs one operation to its end: its result, Redis's error, or a timeout at `deadline`.
   async fn run(&self, op: Op, deadline: Instant) -> Outcome {
+    if let Some(outcome) = self.cached_read(&op) {
+      return outcome;
+    }
     let mut link = self.link.clone();
     let outcome = match op.id() {
       Some(_) => tokio::time::timeout_at(deadline, self.apply(&mut link, op)).await,
@@ -177,6 +192,31 @@ impl Engine {
         self.label,
         self.command_timeout.as_millis()
       )),
+    }
+  }
+
+  /// A read the JavaScript thread did not answer from memory, answered from the near-cache here if
+  /// it can be now: its turn comes after every earlier operation of its session has ended (its
+  /// lane), which is what a peek waits for (lib/stores/ticketed.js peeks only at sessions with no
+  /// call in flight, so without this every read that overlaps a write of its session, as parallel
+  /// requests of one session do, costs a round trip). The same conditions as a peek, checked now:
+  /// nothing Redis sent is left unhandled, the entry is live with its expiry within the slack, and
+  /// no `clear` is under way. `None`: the read goes to Redis.
+  fn cached_read(&self, op: &Op) -> Option<Outcome> {
+    if self.clearing.load(Ordering::SeqCst) > 0 {
+      return None;
+    }
+    let cache = self.cached()?;
+    let found = match op {
+      Op::Get { id, key, expire_ms } => cache.peek(id, key, *expire_ms, now_ms()),
+      Op::GetAll { id, expire_ms } => cache.peek_all(id, *expire_ms, now_ms()),
+      _ => return None,
+    };
+    match (found, op) {
+      (Peek::Found(text), Op::Get { .. }) => Some(Outcome::Value(Some(text.into_bytes()))),
+      (Peek::Absent, Op::Get { .. }) => Some(Outcome::Value(None)),
+      (Peek::Found(text), Op::GetAll { .. }) => Some(Outcome::Object(text)),
+      _ => None,
     }
   }
 
