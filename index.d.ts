@@ -7,7 +7,7 @@ import genericSession = require('./types/generic-session')
 
 declare module 'http' {
   interface IncomingMessage {
-    /** This request's session, set by `genericSession.middleware` (not by `genericSession(req, res, store)`). */
+    /** This request's session, set by `genericSession.middleware` and the Koa and Fastify adapters (not by `genericSession(req, res, store)`). */
     session: genericSession.Session
   }
   interface ServerResponse {

@@ -255,6 +255,18 @@ describe('generic-session/fastify', () => {
       }
     })
 
+    it('request.raw.session is the same Session, as on plain middleware', async () => {
+      const app = Fastify()
+      await app.register(sessionPlugin, { store: genericSession.MemoryStore() })
+      app.get('/', async (request) => ({ same: request.raw.session === request.session, isSession: request.session !== null }))
+      const server = await listen(app)
+      try {
+        assert.deepStrictEqual((await createClient(server.url).get('/')).body, { same: true, isSession: true })
+      } finally {
+        await server.close()
+      }
+    })
+
     it('registered in a child context: that context and its children, not its parent or siblings', async () => {
       const app = Fastify()
       app.register(async (child) => {

@@ -73,12 +73,13 @@ describe('generic-session/koa', () => {
       ctx.body = {
         same: Object.getPrototypeOf(ctx.session) === Object.getPrototypeOf(direct),
         request: ctx.session.request === ctx.request,
+        onNodeRequest: ctx.req.session === ctx.session,
         store: ctx.session.store === store
       }
     })
     const server = await serve(app)
     try {
-      assert.deepStrictEqual((await rawGet(server.url + '/')).body, { same: true, request: true, store: true })
+      assert.deepStrictEqual((await rawGet(server.url + '/')).body, { same: true, request: true, onNodeRequest: true, store: true })
     } finally {
       await server.close()
     }

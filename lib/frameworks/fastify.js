@@ -31,7 +31,9 @@ function sessionHook (pluginOptions) {
   const operations = operationsFor(store)
   const config = readOptions(options)
   return function genericSessionOnRequest (request, reply, next) {
-    request.session = new Session(request, new ReplyHeaders(reply), store, operations, config)
+    // Also on Node's request (request.raw), where code written for plain middleware (and the
+    // package's types) look for it.
+    request.session = request.raw.session = new Session(request, new ReplyHeaders(reply), store, operations, config)
     next()
   }
 }

@@ -18,7 +18,9 @@ function koaSession (store, options) {
   const operations = operationsFor(store)
   const config = readOptions(options)
   return function genericSessionKoa (ctx, next) {
-    ctx.session = new Session(ctx.request, ctx.res, store, operations, config)
+    // Also on Node's request, where code written for plain middleware (and the package's types)
+    // look for it.
+    ctx.session = ctx.req.session = new Session(ctx.request, ctx.res, store, operations, config)
     // Returned, not dropped: Koa waits for the downstream middleware through this promise, and
     // their errors reach its error handling through it.
     return next()
