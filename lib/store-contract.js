@@ -48,9 +48,14 @@ class GuardedStore {
     if (typeof store.move === 'function') {
       this.move = (fromId, toId, expire, callback) => guarded(callback, false, (done) => store.move(fromId, toId, expire, done))
     }
-    // The optional store-wide calls (ids, length, clear), likewise only when the store has them.
+    // The optional calls a Session never makes (expressStore's touch and its all, length and
+    // clear), likewise only when the store has them. Newer than the rest of the Store API, they may
+    // answer with a Promise instead of the callback.
+    if (typeof store.extend === 'function') {
+      this.extend = (id, expire, callback) => guarded(callback, false, (done) => promiseToo(store.extend(id, expire, done), done, 'extend'))
+    }
     for (const [name, withValue] of [['ids', true], ['length', true], ['clear', false]]) {
-      if (typeof store[name] === 'function') this[name] = (callback) => guarded(callback, withValue, (done) => store[name](done))
+      if (typeof store[name] === 'function') this[name] = (callback) => guarded(callback, withValue, (done) => promiseToo(store[name](done), done, name))
     }
   }
 
@@ -78,6 +83,13 @@ class GuardedStore {
   revoke (id, callback) {
     if (typeof this.store.revoke !== 'function') return this.delAll(id, callback)
     guarded(callback, false, (done) => this.store.revoke(id, done))
+  }
+}
+
+// A call's answer given as a Promise rather than to the callback, passed on to it.
+function promiseToo (answer, done, name) {
+  if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') {
+    answer.then((value) => done(null, value), (err) => done(err || new Error(`the store's ${name}() rejected with ${String(err)}`)))
   }
 }
 

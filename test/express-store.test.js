@@ -198,6 +198,24 @@ describe('expressStore on express-session (Express 5)', () => {
       }
     })
 
+    it('a custom store may answer ids, length, clear and extend with a Promise instead of the callback', async () => {
+      const store = new MapStore()
+      const extended = []
+      store.ids = async () => ['sess:a', 'sess:b', 'session:c']
+      store.length = async () => 7
+      store.clear = async () => { throw new Error('clear refused') }
+      store.extend = async (id, expire) => { extended.push([id, expire]) }
+      const sessions = genericSession.expressStore(store)
+      const whole = genericSession.expressStore(store, { prefix: '' })
+      const answer = (call) => new Promise((resolve) => call((err, value) => resolve({ err, value })))
+      assert.deepStrictEqual(await answer((cb) => sessions.length(cb)), { err: null, value: 0 }, 'no session under sess: holds a cookie')
+      assert.deepStrictEqual(await answer((cb) => whole.length(cb)), { err: null, value: 7 })
+      assert.strictEqual((await answer((cb) => whole.clear(cb))).err.message, 'clear refused')
+      // A session without a cookie object is only extended by touch, by the fallback lifetime.
+      assert.strictEqual((await answer((cb) => sessions.touch('a', {}, cb))).err, null)
+      assert.deepStrictEqual(extended, [['sess:a', 1209600 * 1000]])
+    })
+
     it('a store without them fails all, length and clear with an error naming the method', async () => {
       const sessions = genericSession.expressStore(new MapStore())
       const errorOf = (method) => new Promise((resolve) => sessions[method]((err) => resolve(err)))
