@@ -345,17 +345,19 @@ async function eachPage (db, gte, lt, values, page) {
 // settled.
 class SessionQueues {
   constructor () {
-    this.tails = new Map() // id -> Promise settled when its last queued task has
+    // id -> Promise settled when its last queued task has; a plain object, not a Map, for the
+    // reason Tickets gives in ../ticketed.js (a Map's replaced tables keep their entries alive).
+    this.tails = Object.create(null)
   }
 
   // Resolves or rejects as task() does.
   run (id, task) {
-    const previous = this.tails.get(id) || Promise.resolve()
+    const previous = this.tails[id] || Promise.resolve()
     const result = previous.then(task)
     const tail = result.then(noop, noop)
-    this.tails.set(id, tail)
+    this.tails[id] = tail
     tail.then(() => {
-      if (this.tails.get(id) === tail) this.tails.delete(id)
+      if (this.tails[id] === tail) delete this.tails[id]
     })
     return result
   }
@@ -363,7 +365,7 @@ class SessionQueues {
   // Settles once every task queued so far has (tasks those queue themselves included: each waits
   // for its own).
   settled () {
-    return Promise.all(this.tails.values())
+    return Promise.all(Object.values(this.tails))
   }
 }
 
@@ -392,7 +394,7 @@ class AppDbStore {
   #closed = false
   #issued = 0 // tickets handed out
   #delivered = 0 // the ticket whose callback is due next
-  #done = new Map() // ticket -> [callback, err, value], waiting for earlier tickets
+  #done = Object.create(null) // ticket -> [callback, err, value], waiting for earlier tickets (not a Map: see SessionQueues)
   #busy = 0 // operations not yet called back, and a running sweep
   #idleWaiters = []
   // While a clear() waits for the operations called before it, and runs: operations called after
@@ -547,10 +549,11 @@ class AppDbStore {
 
   // Calls back every finished operation whose earlier ones have all been called back.
   #complete (ticket, callback, err, value) {
-    this.#done.set(ticket, [callback, err, value])
-    while (this.#done.has(this.#delivered)) {
-      const [due, dueErr, dueValue] = this.#done.get(this.#delivered)
-      this.#done.delete(this.#delivered)
+    const done = this.#done
+    done[ticket] = [callback, err, value]
+    while (this.#delivered in done) {
+      const [due, dueErr, dueValue] = done[this.#delivered]
+      delete done[this.#delivered]
       this.#delivered++
       this.#busy--
       callSafely(due, dueErr, dueValue)
