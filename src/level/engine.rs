@@ -10,7 +10,7 @@
 //! - `fjall3/`: the fjall database (fjall also locks `fjall3/lock` for as long as it is open),
 //!   made as `fjall3.making/` and renamed, so that it exists only complete ([`super::engine_dir`]).
 //! - possibly an old rusty-leveldb database (`CURRENT`, `MANIFEST-*`, `*.ldb`, `*.log`, `LOCK`),
-//!   moved into `fjall3/` and then removed by [`super::migrate`] on open.
+//!   moved into `fjall3/` and then removed on open (src/level/open.rs runs the migration).
 //!
 //! Durability: each operation goes to fjall's journal through an in-process buffer, as one atomic
 //! batch, without a flush. [`Engine::commit`] flushes that buffer to the operating system
@@ -351,26 +351,15 @@ pub fn tree_size(dir: &Path) -> std::io::Result<u64> {
 }
 
 impl Engine {
-  /// Opens (creating if needed) the store at `location`, migrating an old rusty-leveldb
-  /// database found there.
-  pub fn open(location: &Path, sync: bool) -> std::result::Result<Engine, OpenError> {
-    Engine::open_with(location, Options { sync, ..Options::default() })
-  }
-
   /// The session cache, for readers on other threads.
   pub fn cache(&self) -> Arc<SessionCache> {
     self.cache.clone()
   }
 
-  pub fn open_with(location: &Path, opts: Options) -> std::result::Result<Engine, OpenError> {
-    Engine::open_inner(location, opts, super::migrate::Stop::Never)
-  }
-
-  pub(crate) fn open_inner(
-    location: &Path,
-    opts: Options,
-    stop: super::migrate::Stop,
-  ) -> std::result::Result<Engine, OpenError> {
+  /// Opens (creating if needed) the fjall database at `location`, its lock taken, as it is: an
+  /// old database beside it not yet moved in and the memory index not yet loaded (both are
+  /// [`super::open`]'s, which is how everyone opens an engine).
+  pub(super) fn open_unmigrated(location: &Path, opts: &Options) -> std::result::Result<Engine, OpenError> {
     let failed = |why: String| OpenError::Failed(location.to_owned(), why);
     fs::create_dir_all(location).map_err(|e| failed(e.to_string()))?;
     let lock = take_lock(location)?;
@@ -399,7 +388,7 @@ impl Engine {
         return Err(failed(format!("{:?}: the engine panicked while opening: {}", dir, panic_text(&*payload))))
       }
     };
-    let mut engine = Engine {
+    let engine = Engine {
       db,
       ks,
       control,
@@ -419,16 +408,11 @@ impl Engine {
       failed: None,
       expired: Expiries::new(opts.expiries),
     };
-    // An old rusty-leveldb database in the location is moved in first (same ids, same data).
-    super::migrate::run(&mut engine, now_ms(), stop).map_err(|e| failed(e.0))?;
-    if opts.memory_index {
-      engine.load_expiry_index().map_err(|e| failed(e.0))?;
-    }
     Ok(engine)
   }
 
   /// Reads every meta record into the in-memory index.
-  fn load_expiry_index(&mut self) -> Result<()> {
+  pub(super) fn load_expiry_index(&mut self) -> Result<()> {
     self.guarded(|e| {
       let mut map = ExpiryMap::with_capacity_and_hasher(e.ks.approximate_len() / 2, Default::default());
       for item in e.ks.prefix([keys::META]) {

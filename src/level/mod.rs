@@ -8,6 +8,7 @@
 //! - the session cache (src/session_cache/), kept coherent by the owner thread and read by any
 //!   thread (the JavaScript thread answers reads from it).
 //! - [`keys`]: the record layout.
+//! - [`open`]: how an engine is opened: fjall, then the migration, then the memory index.
 //! - [`migrate`]: the in-place upgrade of a directory written by level-session 0.3.4 or by this
 //!   package's 0.2.0 (rusty-leveldb, read through its iterator only).
 
@@ -15,4 +16,5 @@ pub mod engine;
 mod engine_dir;
 pub mod keys;
 pub mod migrate;
+mod open;
 pub mod thread;
