@@ -270,6 +270,16 @@ impl Engine {
           .change(link, pipe, &id, expire_ms, |sessions, expires| sessions.changed_until(&id, &key, None, expires))
           .await
       }
+      // The other calls, in a future of their own on the heap: inline, their state (script
+      // loads, SCAN walks) made every operation's future about 9 KB, copied at each spawn and poll.
+      op => Box::pin(self.apply_rare(link, op)).await,
+    }
+  }
+
+  /// [`Engine::apply`] for the calls that are neither a read nor a write of one key.
+  async fn apply_rare(&self, link: &mut Link, op: Op) -> RedisResult<Outcome> {
+    let near = self.near.as_deref();
+    match op {
       Op::DelAll { id } => {
         // Never marked done: its entry goes when this ends, however it ends.
         let _gone = near.map(|near| near.begin_change(&id));
@@ -329,6 +339,7 @@ impl Engine {
         enumerate::clear(&self.scope(link), near).await?;
         Ok(Outcome::Done)
       }
+      Op::Get { .. } | Op::GetAll { .. } | Op::Set { .. } | Op::Del { .. } => unreachable!("handled by apply"),
     }
   }
 

@@ -80,6 +80,12 @@ impl KeptLink {
     if let Some(kept) = self.current() {
       return Ok(kept);
     }
+    // On the heap: inline, connecting's state (the redis crate's, the sentinels') made every
+    // operation's future kilobytes larger, copied at each spawn although almost none connects.
+    Box::pin(self.connect()).await
+  }
+
+  async fn connect(&self) -> RedisResult<Kept> {
     let mut source = self.source.lock().await;
     // Another operation may have connected while this one waited.
     if let Some(kept) = self.current() {
