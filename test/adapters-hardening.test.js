@@ -7,7 +7,8 @@
 //   hostile cookies are a new session; destroy() racing regenerate() leaves no token with data;
 //   keys are stored losslessly and apart from internal records; bad keys are errors that reach
 //   the framework's error handling; MemoryStore's cache.max bounds the sessions made through each;
-//   and expressStore keeps odd property names and session ids.
+//   and expressStore keeps odd property names and session ids, and a store refuses what it cannot
+//   hold without stopping.
 
 const assert = require('assert')
 const path = require('path')
@@ -150,6 +151,7 @@ async function getWith (url, cookie) {
 //   /login/:user  sets user          /regenerate   regenerates, carrying user; { sid }
 //   /logout       destroys           /names        sets KEY_NAMES[i] = i
 //   /read         the data           /count        adds 1 to count; the data
+//   /huge         sets a property with a 70,000-character name
 //   /fill/:size   sets v, a string of size characters
 const EXPRESS_STORE_FRAMEWORKS = [
   {
@@ -174,6 +176,7 @@ const EXPRESS_STORE_FRAMEWORKS = [
       app.get('/names', (req, res) => { for (const [i, name] of KEY_NAMES.entries()) req.session[name] = i; res.json(null) })
       app.get('/read', (req, res) => res.json(data(req)))
       app.get('/count', (req, res) => { req.session.count = (req.session.count || 0) + 1; res.json(data(req)) })
+      app.get('/huge', (req, res) => { req.session['k'.repeat(70000)] = 1; res.json(null) })
       app.get('/fill/:size', (req, res) => { req.session.v = 'x'.repeat(Number(req.params.size)); res.json(null) })
       const errors = []
       // express-session reports a failed save after the response has been written (its end
@@ -212,6 +215,7 @@ const EXPRESS_STORE_FRAMEWORKS = [
       app.get('/names', async (request) => { for (const [i, name] of KEY_NAMES.entries()) request.session.set(name, i); return null })
       app.get('/read', async (request) => data(request))
       app.get('/count', async (request) => { request.session.set('count', (request.session.get('count') || 0) + 1); return data(request) })
+      app.get('/huge', async (request) => { request.session.set('k'.repeat(70000), 1); return null })
       app.get('/fill/:size', async (request) => { request.session.set('v', 'x'.repeat(Number(request.params.size))); return null })
       const url = await app.listen({ port: 0, host: '127.0.0.1' })
       return { url, errors, close: () => app.close() }
@@ -453,6 +457,24 @@ describe('hardening through the adapters and expressStore', function () {
             const { cookie, ...stored } = await api(store).getAll('sess:' + framework.sid(client))
             assert.strictEqual(typeof cookie, 'object')
             assert.deepStrictEqual(new Map(Object.entries(stored)), expected, 'one store key per property, as named')
+          })
+
+          it('a property name past what the store can hold is an error for that request; the store keeps serving', async () => {
+            const store = makeStore()
+            server = await framework.start(genericSession.expressStore(store))
+            const client = createClient(server.url)
+            await client.get('/huge')
+            // (express-session hands a failed save to the error handler in a setImmediate after
+            // the response, which has run by the time the next request is read)
+            const { body } = await client.get('/read')
+            if (server.errors.length > 0) {
+              assert.match(server.errors[0].message, /too long to store/, kind.name)
+              assert.deepStrictEqual(body, [])
+            } else {
+              assert.deepStrictEqual(body.map(([name, value]) => [name.length, value]), [[70000, 1]], 'saved, then')
+            }
+            const other = createClient(server.url)
+            for (const n of [1, 2]) assert.deepStrictEqual((await other.get('/count')).body, [['count', n]], 'another session still works')
           })
         })
 
