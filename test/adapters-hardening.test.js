@@ -8,7 +8,7 @@
 //   keys are stored losslessly and apart from internal records; bad keys are errors that reach
 //   the framework's error handling; MemoryStore's cache.max bounds the sessions made through each;
 //   and expressStore keeps odd property names and session ids, and a store refuses what it cannot
-//   hold without stopping.
+//   hold without stopping, and every call answers once, whatever a custom store answers.
 
 const assert = require('assert')
 const path = require('path')
@@ -25,6 +25,7 @@ const sessionPlugin = require('../fastify')
 const { startServer, createClient, rawGet } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/stores')
 const { api } = require('./helpers/store-promises')
+const MapStore = require('./helpers/map-store')
 
 const HOUR = 60 * 60 * 1000
 const FASTIFY_SECRET = 'a secret of at least thirty-two characters'
@@ -537,6 +538,51 @@ describe('hardening through the adapters and expressStore', function () {
           for (const [i, sid] of LOOKALIKES.entries()) assert.strictEqual((await answer((cb) => sessions.get(sid, cb))).value.n, i, JSON.stringify(sid))
         })
       })
+    })
+    describe('a custom store\'s odd answers are errors to the callback, never thrown', () => {
+      // A Map store whose getAll answers `record` for every session, and whose ids() answers `ids`.
+      const oddStore = (record, ids) => {
+        const store = new MapStore()
+        if (record) store.getAll = (id, expire, cb) => setImmediate(cb, null, record())
+        if (ids !== undefined) store.ids = (cb) => setImmediate(cb, null, ids)
+        return store
+      }
+      const cyclic = () => {
+        const record = { cookie: { maxAge: HOUR }, n: 1 }
+        record.self = record
+        return record
+      }
+      const ANSWERS = [
+        ['a cyclic session', cyclic, /circular/],
+        ['a BigInt', () => ({ cookie: { maxAge: HOUR }, n: 1n }), /BigInt/],
+        ['a cookie whose expires getter throws', () => ({ cookie: { get expires () { throw new Error('no expiry') } } }), /no expiry/]
+      ]
+
+      for (const [what, record, message] of ANSWERS) {
+        it(`getAll answering ${what}: express-session's request gets the error`, async () => {
+          const server = await EXPRESS_STORE_FRAMEWORKS[0].start(genericSession.expressStore(oddStore(record)))
+          try {
+            const client = createClient(server.url)
+            await client.get('/login/alice')
+            const { status, body } = await client.get('/read')
+            assert.strictEqual(status, 500)
+            assert.match(body.error, message)
+          } finally {
+            await server.close()
+          }
+        })
+      }
+
+      for (const ids of [null, 'sess:a', { length: 1 }]) {
+        it(`ids() answering ${JSON.stringify(ids)}: all(), length() and clear() call back with an error`, async () => {
+          const sessions = genericSession.expressStore(oddStore(null, ids))
+          for (const method of ['all', 'length', 'clear']) {
+            const { err } = await answer((cb) => sessions[method](cb))
+            assert.ok(err instanceof TypeError, `${method}: ${err}`)
+            assert.match(err.message, /the store's ids\(\) answered .*, not an array of ids/)
+          }
+        })
+      }
     })
   })
 })

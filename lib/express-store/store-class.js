@@ -144,9 +144,16 @@ function defineClass (Base) {
         if (err) return done(err)
         const session = sessionOf(record)
         if (session === null) return done(null, null)
-        const ms = lifetimeMs(session.cookie, this.#expireMs)
+        // A custom store may answer what JSON cannot carry (a cycle, a BigInt) or a getter that
+        // throws: the error is the answer, where a throw here would escape the store's callback.
+        let ms
+        try {
+          ms = lifetimeMs(session.cookie, this.#expireMs)
+          if (ms > 0) markRead(session.cookie, sid, textsOf(session))
+        } catch (err) {
+          return done(err)
+        }
         if (ms <= 0) return this.#operations.revoke(id, (err) => done(err, null))
-        markRead(session.cookie, sid, textsOf(session))
         if (ms <= this.#expireMs) return done(null, session)
         this.#refresh(id, ms, (err) => done(err, err ? undefined : session))
       })
@@ -175,6 +182,7 @@ function defineClass (Base) {
       if (!this.#ids) return process.nextTick(done, missing(what, 'ids'))
       this.#ids((err, ids) => {
         if (err) return done(err)
+        if (!Array.isArray(ids)) return done(new TypeError(`expressStore: the store's ids() answered ${ids === null ? 'null' : typeof ids}, not an array of ids`))
         const prefix = this.#prefix
         const sids = []
         for (const id of ids) {
