@@ -584,5 +584,23 @@ describe('hardening through the adapters and expressStore', function () {
         })
       }
     })
+    describe('called directly, a session that throws as it is read', () => {
+      const throwing = () => ({ get cookie () { throw new Error('no cookie') }, n: 1 })
+      const symbolThrowing = () => Object.defineProperty({ cookie: { maxAge: HOUR } }, Symbol('held'), { enumerable: true, get () { throw new Error('no symbol') } })
+
+      forEveryStore((makeStore) => {
+        it('set() and touch() call back with the error, never throw, and write nothing', async () => {
+          const store = makeStore()
+          const sessions = genericSession.expressStore(store)
+          for (const [method, session, message] of [['set', throwing(), /no cookie/], ['touch', throwing(), /no cookie/], ['set', symbolThrowing(), /no symbol/]]) {
+            let result
+            assert.doesNotThrow(() => { result = answer((cb) => sessions[method]('sid', session, cb)) }, method)
+            const { err } = await result
+            assert.match(String(err && err.message), message, method)
+          }
+          assert.deepStrictEqual(await api(store).getAll('sess:sid'), {})
+        })
+      })
+    })
   })
 })
