@@ -413,6 +413,13 @@ describe('hardening through the adapters and expressStore', function () {
       await assert.rejects(other.listen({ port: 0, host: '127.0.0.1' }), /^Error: invalid keys provided/)
     })
   })
+  describe('generic-session/koa: koaSession(store, { store })', () => {
+    it('names koaSession(store, options), where the store goes', () => {
+      const store = genericSession.MemoryStore()
+      assert.throws(() => koaSession(store, { store }), { name: 'TypeError', message: /^options\.store is an express-session option: pass the store as the first argument: koaSession\(store, options\)$/ })
+    })
+  })
+
   describe('expressStore', () => {
     for (const framework of EXPRESS_STORE_FRAMEWORKS) {
       describe(`under ${framework.name}`, () => {
