@@ -507,6 +507,30 @@ describe('hardening through the adapters and expressStore', function () {
       })
     }
 
+    describe('options, checked when the store is made', () => {
+      const store = new MapStore()
+
+      it('a bad prefix names the option and what it got', () => {
+        for (const [prefix, got] of [[1, 'number'], [null, 'null'], [{}, 'object'], [Symbol('p'), 'symbol'], [['sess:'], 'object']]) {
+          assert.throws(() => genericSession.expressStore(store, { prefix }), { name: 'TypeError', message: `expressStore: options.prefix must be a string, got ${got}` })
+        }
+      })
+
+      it('an unknown option throws naming it, and other stores\' names say what to use here', () => {
+        assert.throws(() => genericSession.expressStore(store, { disableTouch: true }), { name: 'TypeError', message: 'expressStore: unknown option disableTouch; the known ones are prefix, expire, expressSession' })
+        assert.throws(() => genericSession.expressStore(store, { ttl: 60, idPrefix: 'x' }), /unknown options ttl, idPrefix \(ttl: use expire, in seconds; idPrefix: use prefix\)/)
+      })
+
+      it('express-session\'s own options given to the store say where they go', () => {
+        for (const name of ['secret', 'cookie', 'resave', 'saveUninitialized', 'name', 'genid', 'rolling', 'store']) {
+          assert.throws(() => genericSession.expressStore(store, { [name]: 'x' }), {
+            name: 'TypeError',
+            message: `expressStore: unknown option ${name} (${name}: an option of express-session's session({ store: expressStore(...), ${name} }), not of the store); the known ones are prefix, expire, expressSession`
+          })
+        }
+      })
+    })
+
     describe('session ids from a custom genid (express-session)', () => {
       const SIDS = ['a b', 'x"y\\z', 'a}b{c', '{x}', 'é☃', 'a\u0000b', '*?[', 'sess:x', '../x', 'x'.repeat(2000)]
 
