@@ -18,6 +18,10 @@ const HINTS = {
   maxAge: 'use expire, in seconds (the cookie\'s own maxAge comes first anyway)',
   idPrefix: 'use prefix'
 }
+// express-session's own options, easily given to the store beside its prefix.
+for (const name of ['secret', 'cookie', 'resave', 'saveUninitialized', 'name', 'genid', 'rolling', 'store', 'proxy', 'unset']) {
+  HINTS[name] = `an option of express-session's session({ store: expressStore(...), ${name} }), not of the store`
+}
 
 function readOptions (options) {
   if (options === undefined || options === null) options = {}
@@ -36,7 +40,7 @@ function readOptions (options) {
 }
 
 function readPrefix (prefix = DEFAULT_PREFIX) {
-  if (typeof prefix !== 'string') throw new TypeError(`expressStore: options.prefix must be a string, got ${typeof prefix}`)
+  if (typeof prefix !== 'string') throw new TypeError(`expressStore: options.prefix must be a string, got ${prefix === null ? 'null' : typeof prefix}`)
   if (prefix.startsWith('\u0000')) throw new TypeError('expressStore: options.prefix must not start with \\u0000: ids that do are the package\'s internal records')
   return prefix
 }

@@ -57,15 +57,20 @@ function defineClass (Base) {
       const id = this.#idOf(sid, done)
       if (id === null) return
       if (session === null || typeof session !== 'object') return process.nextTick(done, new TypeError(`expressStore: set() needs a session object, got ${session === null ? 'null' : typeof session}`))
-      const ms = lifetimeMs(session.cookie, this.#expireMs)
-      if (ms <= 0) return this.#operations.revoke(id, done)
-      let texts
+      // What JSON cannot carry (a BigInt, a cycle) and getters that throw (the cookie's, a
+      // property's) are the callback's error, not a throw into express-session's caller.
+      let ms, texts, read
       try {
-        texts = textsOf(session)
+        ms = lifetimeMs(session.cookie, this.#expireMs)
+        if (ms > 0) {
+          texts = textsOf(session)
+          read = readTexts(session, sid)
+        }
       } catch (err) {
         return process.nextTick(done, err)
       }
-      const { writes, removals } = changes(texts, readTexts(session, sid))
+      if (ms <= 0) return this.#operations.revoke(id, done)
+      const { writes, removals } = changes(texts, read)
       const steps = [
         ...writes.map((key) => (cb) => this.#operations.set(id, key, session[key], ms, cb)),
         ...removals.map((key) => (cb) => this.#operations.del(id, key, ms, cb))
@@ -92,8 +97,13 @@ function defineClass (Base) {
       const done = callbackOf(callback)
       const id = this.#idOf(sid, done)
       if (id === null) return
-      const cookie = session && session.cookie
-      const ms = lifetimeMs(cookie, this.#expireMs)
+      let cookie, ms
+      try {
+        cookie = session && session.cookie
+        ms = lifetimeMs(cookie, this.#expireMs)
+      } catch (err) {
+        return process.nextTick(done, err) // as set() does
+      }
       if (ms <= 0) return this.#operations.revoke(id, done)
       if (cookie === null || typeof cookie !== 'object') return this.#refresh(id, ms, done)
       this.#operations.set(id, 'cookie', cookie, ms, done)
@@ -144,9 +154,16 @@ function defineClass (Base) {
         if (err) return done(err)
         const session = sessionOf(record)
         if (session === null) return done(null, null)
-        const ms = lifetimeMs(session.cookie, this.#expireMs)
+        // A custom store may answer what JSON cannot carry (a cycle, a BigInt) or a getter that
+        // throws: the error is the answer, where a throw here would escape the store's callback.
+        let ms
+        try {
+          ms = lifetimeMs(session.cookie, this.#expireMs)
+          if (ms > 0) markRead(session.cookie, sid, textsOf(session))
+        } catch (err) {
+          return done(err)
+        }
         if (ms <= 0) return this.#operations.revoke(id, (err) => done(err, null))
-        markRead(session.cookie, sid, textsOf(session))
         if (ms <= this.#expireMs) return done(null, session)
         this.#refresh(id, ms, (err) => done(err, err ? undefined : session))
       })
@@ -175,6 +192,7 @@ function defineClass (Base) {
       if (!this.#ids) return process.nextTick(done, missing(what, 'ids'))
       this.#ids((err, ids) => {
         if (err) return done(err)
+        if (!Array.isArray(ids)) return done(new TypeError(`expressStore: the store's ids() answered ${ids === null ? 'null' : typeof ids}, not an array of ids`))
         const prefix = this.#prefix
         const sids = []
         for (const id of ids) {

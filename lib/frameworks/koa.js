@@ -11,10 +11,11 @@
 const { readOptions } = require('../options')
 const { operationsFor } = require('../store-contract')
 const { Session } = require('../session')
-const { refuseCookiesObject } = require('./options')
+const { refuseCookiesObject, refuseStoreOption } = require('./options')
 
 function koaSession (store, options) {
   refuseCookiesObject(options, 'generic-session/koa')
+  refuseStoreOption(options, 'koaSession(store, options)')
   const operations = operationsFor(store)
   const config = readOptions(options)
   return function genericSessionKoa (ctx, next) {

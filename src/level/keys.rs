@@ -106,6 +106,25 @@ pub fn encode_moved(expires_ms: u64, to: &str) -> Vec<u8> {
 
 const TOMBSTONE: u8 = b'R';
 
+/// The longest record name fjall takes: it panics on a longer one, which would stop the store.
+pub const MAX_RECORD_NAME: usize = u16::MAX as usize;
+
+/// Why a call about session `id` (and its `key`) cannot be stored, or `None` when it can: the
+/// longest of its record names (the data record's, `d` + length + id + key, or the index
+/// record's, `x` + expiry + id) would be past [`MAX_RECORD_NAME`].
+pub fn oversized(id: &str, key: Option<&str>) -> Option<String> {
+  let longest = (9 + id.len()).max(key.map_or(0, |key| 5 + id.len() + key.len()));
+  (longest > MAX_RECORD_NAME).then(|| {
+    let key = key.map_or(String::new(), |key| format!(" and a key of {} bytes", key.len()));
+    format!(
+      "LevelStore: a session id of {} bytes{key} is too long to store: an id may take {} bytes of UTF-8, an id and a key together {}",
+      id.len(),
+      MAX_RECORD_NAME - 9,
+      MAX_RECORD_NAME - 5
+    )
+  })
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -136,6 +155,20 @@ mod tests {
     assert_eq!(moved_to(&encode_moved(42, "s2")), Some(&b"s2"[..]));
     assert_eq!(moved_to(&encode_tombstone(42)), None);
     assert_eq!(moved_to(&encode_expiry(42)), None);
+  }
+
+  #[test]
+  fn oversized_names_the_calls_fjall_would_panic_on() {
+    let id = "i".repeat(MAX_RECORD_NAME - 9);
+    assert_eq!(oversized(&id, None), None);
+    assert!(oversized(&format!("{id}i"), None).unwrap().contains("too long"));
+    assert_eq!(oversized("id", Some(&"k".repeat(MAX_RECORD_NAME - 7))), None);
+    assert!(oversized("id", Some(&"k".repeat(MAX_RECORD_NAME - 6))).is_some());
+    assert_eq!(
+      data("id", &"k".repeat(MAX_RECORD_NAME - 7)).len(),
+      MAX_RECORD_NAME,
+      "the longest data record that fits"
+    );
   }
 
   #[test]

@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::engine::{now_ms, Engine, OpenError, Options};
+use super::keys;
 use crate::completion::{ids_array, Completion, Outcome};
 use crate::operation::Op;
 use crate::session_cache::SessionCache;
@@ -297,6 +298,10 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
     if op.id() == Some(tests::PANIC_ID) {
       panic!("the test's panic");
     }
+    if let Some(why) = oversized(&op) {
+      completions.push(Completion { ticket, outcome: Outcome::Failed(why) });
+      continue;
+    }
     let outcome = match op {
       Op::Get { id, key, expire_ms } => engine.get(&id, &key, expire_ms, now).map(Outcome::Value),
       Op::GetAll { id, expire_ms } => engine.get_all(&id, expire_ms, now).map(Outcome::Object),
@@ -322,6 +327,16 @@ fn apply_group(engine: &mut Engine, group: Vec<Message>) -> (Vec<Completion>, Op
     }
   }
   (completions, close_at)
+}
+
+/// Why `op` names a record too long for fjall (which would panic and stop the store), if it does:
+/// that call fails alone, and the store goes on.
+fn oversized(op: &Op) -> Option<String> {
+  match op {
+    Op::Get { id, key, .. } | Op::Set { id, key, .. } | Op::Del { id, key, .. } => keys::oversized(id, Some(key)),
+    Op::Move { id, to, .. } => keys::oversized(id, None).or_else(|| keys::oversized(to, None)),
+    _ => op.id().and_then(|id| keys::oversized(id, None)),
+  }
 }
 
 fn sweep(engine: &mut Engine, interval: Duration) -> Instant {
