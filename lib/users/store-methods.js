@@ -108,12 +108,25 @@ async function revokeSessions (store, user, { except, expire } = {}) {
     ended++
   }))
   if (binding) {
+    // The kept session may have been ended while this ran (another revoke, a destroy): then its
+    // entry goes, rather than be put back on the new epoch, listed for a session that is gone.
+    // Read before the writes (a store without revoke would take the binding's write as a new
+    // session) and after them (a revoked session drops the write, not the entry's).
+    const stillKept = async () => {
+      const now = await call(store, 'get', kept.sid, USER, expireMs)
+      return isBinding(now) && now.user === user && now.handle === except
+    }
+    if (!await stillKept()) {
+      await call(store, 'del', index, except, indexExpireMs(expireMs))
+      return ended
+    }
     // The entry before the binding: a setUser of the kept session racing this revoke may write
     // the binding back on the old epoch after this; it then finds this entry on the new epoch,
     // and follows it (session-user.js, #settle).
     const { nextEpoch, ...rest } = binding
     await call(store, 'set', index, except, { ...kept, epoch }, indexExpireMs(expireMs))
     await call(store, 'set', kept.sid, USER, { ...rest, epoch }, expireMs)
+    if (!await stillKept()) await call(store, 'del', index, except, indexExpireMs(expireMs))
   }
   return ended
 }
