@@ -13,7 +13,8 @@ const { spawn } = require('child_process')
 const { CookieJar } = require('tough-cookie')
 const genericSession = require('..')
 const MapStore = require('./helpers/map-store')
-const { tempDir, removeDir } = require('./helpers/level')
+const { tempDir, removeDir, closeStore } = require('./helpers/level')
+const { describeWithRedis, RedisServer, freePort } = require('./helpers/redis')
 const { startServer, createClient } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/stores')
 const { relayOf } = require('./helpers/relay-store')
@@ -75,6 +76,7 @@ class Model {
     this.violations = []
     this.loggedIn = new Set() // the tags of the logins that answered
     this.trace = []
+    this.started = Date.now()
   }
 
   tick () {
@@ -88,12 +90,12 @@ class Model {
   // What the test saw, line by line, for the failure message: `story(violations)` tells it for the
   // sessions the first few violations name.
   log (text) {
-    this.trace.push(`${this.seq} ${text}`)
+    this.trace.push(`${this.seq} ${Date.now() - this.started}ms ${text}`)
   }
 
   story (violations) {
     const tags = new Set(violations.slice(0, 3).flatMap((v) => v.match(/\d+\.\d+/g) || []))
-    const told = this.trace.filter((line) => line.includes(' KILL ') || line.split(' ').some((word) => tags.has(word)))
+    const told = this.trace.filter((line) => / (KILL|FAULT) /.test(line) || line.split(' ').some((word) => tags.has(word)))
     return `${violations.length} violations; what happened to ${[...tags].join(', ')}:\n${told.slice(-60).join('\n')}`
   }
 
@@ -113,6 +115,16 @@ class Model {
     for (const c of this.clients) if (c.user === user && c.state === 'bound') c.state = 'uncertain'
   }
 
+  // The store's server is back after a fault: a revoke that failed during it (no answer within
+  // commandTimeout) may have landed as late as now, when a hung server resumes, and ended any
+  // session bound meanwhile, or any login under way.
+  faultOver () {
+    for (const user of USERS) {
+      this.unsure(user)
+      this.lastRevoke.set(user, this.tick())
+    }
+  }
+
   // Whether a revoke of `user` was under way at any time since `seq`: one that raced a login may
   // end it although setUser answered (the revoke wins).
   revokedSince (user, seq) {
@@ -126,17 +138,19 @@ class Model {
   }
 }
 
-// One round of load on the application at `url` until `isDead()`: every client in a loop of
+// One round of load on the application at `url` until `stopped()`: every client in a loop of
 // logins (regenerate + setUser), reads, revokeOtherSessions, destroy and regenerate, and an
-// administrator revoking a user's sessions now and then. Resolves, once every request has answered or failed,
-// to the counts of requests that were under way when the application died, by kind.
-function load (model, url, isDead) {
+// administrator revoking a user's sessions now and then. A request that fails while `failing()`
+// (the application killed, its store's server down) is cut: what it did is unknown; any other
+// failure is a violation. Resolves, once every request has answered, to the counts of requests
+// cut, by kind.
+function load (model, url, { stopped, failing }) {
   const cut = {}
   const under = (kind) => { cut[kind] = (cut[kind] || 0) + 1 }
 
   async function client (c) {
     let jar = c.jar
-    while (!isDead()) {
+    while (!stopped()) {
       const kind = c.state === 'fresh' ? 'login' : ['get', 'get', 'get', 'others', 'destroy', 'regenerate'][Math.floor(Math.random() * 6)]
       try {
         if (kind === 'login') {
@@ -144,10 +158,19 @@ function load (model, url, isDead) {
           const tag = `${c.n}.${++c.logins}`
           const user = USERS[Math.floor(Math.random() * USERS.length)]
           Object.assign(c, { tag, user, state: 'login' })
-          await request(`${url}/set/v-${tag}`, { jar })
+          const set = await request(`${url}/set/v-${tag}`, { jar })
+          if (set.status !== 200) throw new Error(`set: ${set.status} ${JSON.stringify(set.body)}`)
           const issued = model.tick()
           const { status, body } = await request(`${url}/login/${user}?tag=${tag}`, { jar })
-          if (status !== 200) throw new Error(`login: ${status} ${JSON.stringify(body)}`)
+          if (status !== 200) {
+            // setUser fails when a revoke racing it ended the session first (the revoke wins).
+            const lost = status === 500 && /ended \(destroyed, revoked or rebound\) while it was being bound/.test(body.error)
+            if (lost && model.revokedSince(user, issued)) {
+              c.state = 'fresh'
+              continue
+            }
+            throw new Error(`login: ${status} ${JSON.stringify(body)}`)
+          }
           const state = model.revokedSince(user, issued) ? 'uncertain' : 'bound'
           Object.assign(c, { state, loginAck: model.tick(), cookie: jar.getCookieStringSync(url) })
           model.loggedIn.add(tag)
@@ -178,19 +201,23 @@ function load (model, url, isDead) {
           c.state = 'fresh'
         }
       } catch (err) {
-        if (!isDead()) throw err
+        if (!failing()) {
+          model.violation(`${kind} of ${c.tag} failed: ${err.message}`)
+          c.state = 'fresh'
+          continue
+        }
         under(kind)
         model.log(`CUT ${kind} ${c.tag}`)
         if (kind === 'others') model.unsure(c.user)
         if (c.state === 'login') c.state = 'fresh' // its cookie may be the one before the login
         else if (c.state === 'bound') c.state = 'uncertain'
-        return
+        await sleep(10) // (a store that is down fails at once: no tight loop)
       }
     }
   }
 
   async function admin () {
-    while (!isDead()) {
+    while (!stopped()) {
       await sleep(15)
       const user = USERS[Math.floor(Math.random() * USERS.length)]
       const issued = model.tick()
@@ -201,10 +228,12 @@ function load (model, url, isDead) {
         model.log(`revokeSessions ${user} issued ${issued} -> ${body}`)
         model.revoked(user, issued, null, 'revokeSessions')
       } catch (err) {
-        if (!isDead()) throw err
+        if (!failing()) {
+          model.violation(`revokeSessions of ${user} failed: ${err.message}`)
+          continue
+        }
         under('revokeSessions')
         model.unsure(user)
-        return
       } finally {
         model.revoking.set(user, model.revoking.get(user) - 1)
       }
@@ -216,8 +245,8 @@ function load (model, url, isDead) {
 
 // In the process that opened the directory after a kill: every invariant, then each client the
 // kill left uncertain is settled (bound if it still reads its data, fresh if not).
-async function check (model, url, round) {
-  const v = (text) => model.violation(`after kill ${round}: ${text}`)
+async function check (model, url, when) {
+  const v = (text) => model.violation(`${when}: ${text}`)
   const endedTags = new Set(model.ended.map((e) => e.tag))
   const listed = new Map() // tag -> listing entry
   for (const user of USERS) {
@@ -241,8 +270,31 @@ async function check (model, url, round) {
     if (c.state === 'bound' && !reads) v(`${c.user}'s session ${c.tag}, bound and never ended, reads ${JSON.stringify(body)}`)
     if (reads && !listed.has(c.tag)) v(`${c.user}'s session ${c.tag} reads its data but is not listed`)
     c.state = reads ? 'bound' : 'fresh'
+    if (reads) c.cookie = c.jar.getCookieStringSync(url)
   }
 }
+
+// A store that forwards the Session's calls to `inner` and keeps how long the slowest took to
+// call back; the index methods run over it, so their every step is timed too.
+class Timed {
+  constructor (inner) {
+    this.inner = inner
+    this.slowest = 0
+    this.answered = 0
+  }
+}
+for (const method of ['get', 'getAll', 'set', 'del', 'delAll', 'revoke', 'move']) {
+  Timed.prototype[method] = function (...args) {
+    const callback = args.pop()
+    const started = Date.now()
+    this.inner[method](...args, (...result) => {
+      this.slowest = Math.max(this.slowest, Date.now() - started)
+      this.answered++
+      callback(...result)
+    })
+  }
+}
+Object.assign(Timed.prototype, genericSession.userIndexMethods)
 
 // A custom store with the index methods taken in.
 class IndexedMapStore extends MapStore {}
@@ -365,9 +417,9 @@ describe('sessions of a user through crashes', function () {
       let midway = 0
       for (let round = 1; round <= KILLS; round++) {
         app = await startApp(dir)
-        if (round > 1) await check(model, app.url, round - 1)
+        if (round > 1) await check(model, app.url, `after kill ${round - 1}`)
         let dead = false
-        const running = load(model, app.url, () => dead)
+        const running = load(model, app.url, { stopped: () => dead, failing: () => dead })
         await sleep(40 + 53 * (round - 1))
         dead = true
         model.log(`KILL ${round}`)
@@ -378,12 +430,71 @@ describe('sessions of a user through crashes', function () {
         for (const [kind, n] of Object.entries(cut)) cutTotals[kind] = (cutTotals[kind] || 0) + n
       }
       app = await startApp(dir)
-      await check(model, app.url, KILLS)
+      await check(model, app.url, `after kill ${KILLS}`)
       console.log(`      ${KILLS} kills, ${midway} in the middle of a store write; requests cut: ${JSON.stringify(cutTotals)}; ` +
         `${model.ended.length} sessions ended before a kill`)
       assert.deepStrictEqual(model.violations, [], model.story(model.violations))
       assert.ok(cutTotals.login > 0 && cutTotals.revokeSessions > 0, `kills landed during logins and revokes: ${JSON.stringify(cutTotals)}`)
       assert.ok(model.ended.length > 0, 'some sessions were ended before a kill')
+    })
+  })
+  describeWithRedis('RedisStore, its server killed and restarted, or hung, under the load', () => {
+    const COMMAND_TIMEOUT = 500
+    let redis, appStore, adminStore, server
+    afterEach(async () => {
+      if (server) await server.close()
+      for (const store of [appStore, adminStore]) if (store) await closeStore(store)
+      if (redis) await redis.remove()
+      redis = appStore = adminStore = server = undefined
+    })
+
+    it('answers every call within commandTimeout, errors to the callbacks, and once it is back no revoked session reads data', async () => {
+      // Persisting every write before it answers: what was acknowledged survives the kill.
+      redis = new RedisServer({ port: await freePort(), extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always'] })
+      await redis.start()
+      // Two stores, two near-caches: the application's, and the administrator's that revokes.
+      appStore = genericSession.RedisStore({ url: redis.url, commandTimeout: COMMAND_TIMEOUT })
+      adminStore = genericSession.RedisStore({ url: redis.url, commandTimeout: COMMAND_TIMEOUT })
+      assert.ok(appStore.nearCache && adminStore.nearCache, 'the near-caches are on')
+      const timed = new Timed(appStore)
+      server = await startServer(usersApp(genericSession.filter(timed, { keys: ['users crash test'], users: true }), adminStore))
+
+      const model = new Model()
+      let stopped = false
+      let faultUntil = 0
+      // While the server is away, and for a while after (calls that were waiting fail then).
+      const failing = () => Date.now() < faultUntil
+      const running = load(model, server.url, { stopped: () => stopped, failing })
+      const faults = []
+      for (let round = 0; round < 4; round++) {
+        await sleep(300 + 70 * round)
+        faultUntil = Infinity
+        model.log(`FAULT ${round} begins`)
+        if (round % 2 === 0) {
+          await redis.stop() // SIGKILL
+          await sleep(200 + 100 * round)
+          await redis.start()
+          faults.push('killed and restarted')
+        } else {
+          redis.pause() // SIGSTOP
+          await sleep(3 * COMMAND_TIMEOUT)
+          redis.resume()
+          faults.push(`hung ${3 * COMMAND_TIMEOUT} ms`)
+        }
+        faultUntil = Date.now() + 3 * COMMAND_TIMEOUT
+        model.faultOver()
+        model.log(`FAULT ${round} over`)
+      }
+      await sleep(4 * COMMAND_TIMEOUT) // past the last fault's window: every request must succeed again
+      stopped = true
+      const cut = await running
+      await check(model, server.url, 'after the faults')
+      console.log(`      ${faults.join(', ')}: requests failed: ${JSON.stringify(cut)}; ${timed.answered} store calls, ` +
+        `the slowest answered in ${timed.slowest} ms; ${model.ended.length} sessions ended`)
+      assert.deepStrictEqual(model.violations, [], model.story(model.violations))
+      assert.ok(timed.slowest <= 2 * COMMAND_TIMEOUT, `every store call answered within commandTimeout and a margin: the slowest took ${timed.slowest} ms`)
+      assert.ok(cut.login > 0 && cut.revokeSessions > 0, `the faults landed during logins and revokes: ${JSON.stringify(cut)}`)
+      assert.ok(model.ended.length > 0, 'some sessions were ended')
     })
   })
 })
