@@ -377,6 +377,45 @@ describe('sessions of a user through crashes', function () {
         })
       })
 
+      // Each store call of a revokeOtherSessions failing in turn (a timeout, a server gone): the
+      // session that asked is never logged out by it, and asking again ends the others.
+      const USER = '\u0000user'
+      const steps = [
+        ['its own entry\'s write', ({ handle }) => (m, a) => m === 'set' && a[0] === indexOf('xena') && a[1] === handle],
+        ['the read of its binding', ({ sid }) => (m, a) => m === 'get' && a[0] === sid && a[1] === USER],
+        ['the write of the next epoch into its binding', ({ sid }) => (m, a) => m === 'set' && a[0] === sid && a[1] === USER],
+        ['the write of the epoch', () => (m, a) => m === 'set' && a[0] === indexOf('xena') && a[1] === EPOCH],
+        ['the revoke of the other', ({ otherSid }) => (m, a) => (m === 'revoke' || m === 'delAll') && a[0] === otherSid],
+        ['its entry\'s write on the new epoch', ({ handle }, n = 0) => (m, a) => m === 'set' && a[0] === indexOf('xena') && a[1] === handle && n++ === 1],
+        ['the write of its binding on the new epoch', ({ sid }) => (m, a) => m === 'set' && a[0] === sid && a[1] === USER && !('nextEpoch' in a[2])],
+        ['the last read of its binding', ({ sid }, n = 0) => (m, a) => m === 'get' && a[0] === sid && a[1] === USER && n++ === 2]
+      ]
+      for (const [step, matcher] of steps) {
+        it(`a revokeOtherSessions whose ${step} fails keeps the session that asked`, async () => {
+          await withApp({}, async ({ server, store }) => {
+            const kept = createClient(server.url)
+            const other = createClient(server.url)
+            await kept.get('/set/v-kept')
+            const sid = (await kept.get('/login/xena?tag=kept')).body.id
+            await other.get('/set/v-other')
+            const otherSid = (await other.get('/login/xena?tag=other')).body.id
+            const handle = (await store.listSessions('xena')).find((s) => s.info.tag === 'kept').id
+            store.failNext(matcher({ sid, otherSid, handle }))
+            const first = await kept.get('/others')
+            assert.strictEqual(store.rules.length, 0, 'the failure was injected')
+            assert.ok(first.status === 500 || first.status === 200, JSON.stringify(first))
+            assert.strictEqual((await kept.get('/get')).body, 'v-kept', 'the session that asked still reads its data')
+            assert.strictEqual((await kept.get('/whoami')).body, 'xena')
+            assert.ok((await store.listSessions('xena')).some((s) => s.id === handle), 'and is listed')
+            // (how many it ends depends on how far the first got: the epoch's write ends the other)
+            assert.strictEqual((await kept.get('/others')).body.user, 'xena')
+            assert.strictEqual((await other.get('/get')).body, null, 'asked again, the others are ended')
+            assert.strictEqual((await kept.get('/get')).body, 'v-kept')
+            assert.deepStrictEqual(await tagsOf(store, 'xena'), ['kept'])
+          })
+        })
+      }
+
       it('revokeSessions ending the session whose revokeOtherSessions is under way leaves it off the list', async () => {
         await withApp({}, async ({ server, store }) => {
           const kept = createClient(server.url)
