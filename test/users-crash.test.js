@@ -4,8 +4,9 @@
 // moments of a login / revoke / destroy load on LevelStore, then the directory opened again by a
 // new process, which must show exactly what was acknowledged before the kill (a revoked session
 // reads nothing, a listed one holds its data, a live one is listed); in every store, the windows
-// between two writes that those kills found, each forced (the second write held back); and
-// RedisStore under a redis-server killed and restarted, or hung, in the middle of the load.
+// between two writes that those kills found, each forced (the second write held back), and each
+// step of a revokeOtherSessions failing; and RedisStore under a redis-server killed and restarted,
+// or hung, in the middle of the load, or with its connections cut.
 
 const assert = require('assert')
 const path = require('path')
@@ -305,8 +306,8 @@ describe('sessions of a user through crashes', function () {
 
   // What the kill test below found, forced here in every store: a crash between two writes (the
   // second one held back while the test looks: it has not landed, as if the process had died
-  // before it), and a revoke racing another.
-  describe('between two writes, in every store', () => {
+  // before it), and a revoke racing another; and a revokeOtherSessions failing at each step.
+  describe('between two writes, or a call failing, in every store', () => {
     forEveryStore((makeStore, kind) => {
       async function withApp (options, fn) {
         const real = kind.custom ? new IndexedMapStore() : makeStore()
@@ -391,7 +392,7 @@ describe('sessions of a user through crashes', function () {
         ['the last read of its binding', ({ sid }, n = 0) => (m, a) => m === 'get' && a[0] === sid && a[1] === USER && n++ === 2]
       ]
       for (const [step, matcher] of steps) {
-        it(`a revokeOtherSessions whose ${step} fails keeps the session that asked`, async () => {
+        it(`a revokeOtherSessions that fails at ${step} keeps the session that asked`, async () => {
           await withApp({}, async ({ server, store }) => {
             const kept = createClient(server.url)
             const other = createClient(server.url)
