@@ -204,14 +204,18 @@ class Session {
       if (this.#users === null) return callback(null)
       this.#users.moved(newId).then(() => callback(null), callback)
     }
-    if (typeof this.#store.move === 'function') return this.#store.move(oldId, newId, this.#storeExpireMs(), moved)
-    this.#store.getAll(oldId, this.#storeExpireMs(), (err, data) => {
-      if (err) return callback(err)
-      copyAll(this.#store, newId, data || {}, this.#storeExpireMs(), (err) => {
+    const move = () => {
+      if (typeof this.#store.move === 'function') return this.#store.move(oldId, newId, this.#storeExpireMs(), moved)
+      this.#store.getAll(oldId, this.#storeExpireMs(), (err, data) => {
         if (err) return callback(err)
-        revoke(this.#store, oldId, moved)
+        copyAll(this.#store, newId, data || {}, this.#storeExpireMs(), (err) => {
+          if (err) return callback(err)
+          revoke(this.#store, oldId, moved)
+        })
       })
-    })
+    }
+    if (this.#users === null) return move()
+    this.#users.moving(oldId).then(move)
   }
 
   // --- sessions of a user (options.users; lib/users/) ---

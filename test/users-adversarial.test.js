@@ -2,10 +2,8 @@
 
 // Sessions of a user under attack: races between a revoke and the requests of the sessions it
 // keeps or ends, a store failing in the middle, ids and lifetimes at their edges. Real HTTP, real
-// stores. Where a race needs a precise interleaving, the store is seen through a Relay: it forwards
-// every call to the real store, and can hold one call back until the test lets it go (a slow
-// network reply, or a request of another process) or fail one (a timeout), so the interleaving is
-// forced rather than hoped for.
+// stores. Where a race needs a precise interleaving, the store is seen through a Relay
+// (test/helpers/relay-store.js), which holds back or fails one chosen call.
 
 const assert = require('assert')
 const genericSession = require('..')
@@ -14,6 +12,7 @@ const { startServer, createClient } = require('./helpers/http')
 const { forEveryStore } = require('./helpers/stores')
 const { api } = require('./helpers/store-promises')
 const { HAVE_REDIS, startRedis } = require('./helpers/redis')
+const { relayOf } = require('./helpers/relay-store')
 
 const { setTimeout: sleep } = require('timers/promises')
 
@@ -25,58 +24,6 @@ const indexOf = (user) => '\u0000user:' + user
 // mishandled, a long one, a number and its text.
 const ODD_IDS = ['u\uD800', 'u\uDFFF', 'u\uFFFD', 'L'.repeat(20000), 7, 'seven']
 
-// A store that forwards to `inner`, with hold(match) and failNext(match) for one call each.
-class Relay {
-  constructor (inner) {
-    this.inner = inner
-    this.rules = []
-  }
-
-  // The next call that `match(method, args)` accepts waits until release(); `reached` resolves
-  // once it has come, `done` once the real store has answered it after the release.
-  hold (match) {
-    let release
-    let arrived
-    let answered
-    const gate = new Promise((resolve) => { release = resolve })
-    const reached = new Promise((resolve) => { arrived = resolve })
-    const done = new Promise((resolve) => { answered = resolve })
-    this.rules.push({ match, run: (forward) => { arrived(); gate.then(() => forward(answered)) } })
-    return { reached, release, done }
-  }
-
-  // The next call that `match` accepts calls back with an error, the store untouched.
-  failNext (match) {
-    this.rules.push({ match, run: (forward, callback) => process.nextTick(callback, new Error('Relay: injected failure')) })
-  }
-
-  _call (method, args) {
-    const callback = args[args.length - 1]
-    const forward = (after = () => {}) => this.inner[method](...args.slice(0, -1), (...result) => {
-      callback(...result)
-      after()
-    })
-    const at = this.rules.findIndex((rule) => rule.match(method, args))
-    if (at === -1) return forward()
-    const [rule] = this.rules.splice(at, 1)
-    rule.run(forward, callback)
-  }
-
-  get (...args) { this._call('get', args) }
-  getAll (...args) { this._call('getAll', args) }
-  set (...args) { this._call('set', args) }
-  del (...args) { this._call('del', args) }
-  delAll (...args) { this._call('delAll', args) }
-}
-Object.assign(Relay.prototype, genericSession.userIndexMethods)
-
-// Relays revoke and move only for stores that have them (a custom store has neither).
-function relayOf (inner) {
-  const relay = new Relay(inner)
-  if (typeof inner.revoke === 'function') relay.revoke = (...args) => relay._call('revoke', args)
-  if (typeof inner.move === 'function') relay.move = (...args) => relay._call('move', args)
-  return relay
-}
 class IndexedMapStore extends MapStore {}
 Object.assign(IndexedMapStore.prototype, genericSession.userIndexMethods)
 

@@ -39,6 +39,11 @@ function newEpoch () {
   return randomBytes(12).toString('base64url')
 }
 
+// The epoch of an index entry whose session is leaving it (destroy, delAll, regenerate): written
+// before the session is emptied or moved, it is no user's epoch, so that an entry a crash leaves
+// there is listed only once its session's binding is read and holds (store-methods.js).
+const LEAVING = null
+
 // The user's epoch, as the index's EPOCH record reads (`stored`): none yet is the empty one.
 function epochOf (stored) {
   return stored === undefined || stored === null ? '' : stored
@@ -95,5 +100,5 @@ function indexExpireMs (expireMs = 0) {
 }
 
 module.exports = {
-  USER, SEEN, EPOCH, SEEN_DIVISOR, indexId, newHandle, newEpoch, epochOf, bindingHolds, isBinding, entryOf, entryExpired, userIdText, indexExpireMs
+  USER, SEEN, EPOCH, LEAVING, SEEN_DIVISOR, indexId, newHandle, newEpoch, epochOf, bindingHolds, isBinding, entryOf, entryExpired, userIdText, indexExpireMs
 }

@@ -6,7 +6,7 @@
 // calls it; every step goes through the Store contract, so any store works for these writes, and
 // listing and revoking go through the store's index methods (store-methods.js).
 
-const { USER, SEEN, EPOCH, SEEN_DIVISOR, indexId, newHandle, epochOf, bindingHolds, isBinding, entryOf, userIdText, indexExpireMs } = require('./records')
+const { USER, SEEN, EPOCH, LEAVING, SEEN_DIVISOR, indexId, newHandle, epochOf, bindingHolds, isBinding, entryOf, userIdText, indexExpireMs } = require('./records')
 const { call } = require('./store-methods')
 const { publishRevoked } = require('./events')
 
@@ -159,6 +159,8 @@ class SessionUser {
     await Promise.all(extra.map(async (entry) => {
       const found = await call(this.#store, 'get', index, entry.id, this.#indexMs)
       if (!found || typeof found.sid !== 'string') return
+      // LEAVING first (records.js): a crash before the entry's removal leaves it unlisted.
+      await call(this.#store, 'set', index, entry.id, { ...found, epoch: LEAVING }, this.#indexMs)
       await call(this.#store, 'revoke', found.sid)
       await call(this.#store, 'del', index, entry.id, this.#indexMs)
     }))
@@ -169,18 +171,32 @@ class SessionUser {
   // loaded its own: that entry goes too, or it would be listed (and counted by maxSessions) for a
   // session that is gone.
   async unbind (stored) {
-    const bindings = [this.binding]
-    if (isBinding(stored) &&
-        !(this.binding && this.binding.user === stored.user && this.binding.handle === stored.handle)) bindings.push(stored)
+    const bindings = this.#leaving(stored)
     this.binding = null
-    await Promise.all(bindings.filter(Boolean).map((binding) =>
+    await Promise.all(bindings.map((binding) =>
       call(this.#store, 'del', indexId(binding.user), binding.handle, this.#indexMs)))
   }
 
+  // The bindings whose entries go when the session leaves: the one this request loaded, and the
+  // one `stored`, if another.
+  #leaving (stored) {
+    const bindings = this.binding ? [this.binding] : []
+    if (isBinding(stored) &&
+        !(this.binding && this.binding.user === stored.user && this.binding.handle === stored.handle)) bindings.push(stored)
+    return bindings
+  }
+
   // The session's binding as stored now (for unbind); undefined when it has none or the read
-  // failed (the entry this request loaded still goes).
+  // failed (the entry this request loaded still goes). Its entries are then marked LEAVING
+  // (records.js) before the session is emptied: a crash between the emptying and unbind would
+  // otherwise leave them listed, on the user's epoch, for a session that is gone. A failed mark
+  // is passed over.
   async stored (id, storeExpireMs) {
-    return call(this.#store, 'get', id, USER, storeExpireMs).catch(() => undefined)
+    const stored = await call(this.#store, 'get', id, USER, storeExpireMs).catch(() => undefined)
+    const now = Date.now()
+    await Promise.all(this.#leaving(stored).map((binding) => call(this.#store, 'set', indexId(binding.user), binding.handle,
+      this.#entry(id, { ...binding, epoch: LEAVING }, now), this.#indexMs))).catch(() => {})
+    return stored
   }
 
   // A session ended by the Session itself (maxLifetime), bound as its stored `binding` says: its
@@ -189,6 +205,16 @@ class SessionUser {
   forget (binding) {
     if (!isBinding(binding)) return
     this.#store.del(indexId(binding.user), binding.handle, this.#indexMs, () => {})
+  }
+
+  // Before regenerate moves the session from `id`: its entry is marked LEAVING (records.js), so
+  // that a crash between the move and moved() leaves no entry listed for the old id, which is gone
+  // (and the new one with it: the client never got its cookie). A failed mark is passed over.
+  async moving (id) {
+    const binding = this.binding
+    if (!binding) return
+    await call(this.#store, 'set', indexId(binding.user), binding.handle, this.#entry(id, { ...binding, epoch: LEAVING }, Date.now()), this.#indexMs)
+      .catch(() => {})
   }
 
   // regenerate moved the session (its binding with it) to `id`: the entry follows.

@@ -13,7 +13,7 @@
 
 const { operationsFor } = require('../store-contract')
 const { DEFAULT_EXPIRE_MS } = require('../stores/common')
-const { USER, EPOCH, indexId, newEpoch, epochOf, bindingHolds, isBinding, entryExpired, userIdText, indexExpireMs } = require('./records')
+const { USER, EPOCH, LEAVING, indexId, newEpoch, epochOf, bindingHolds, isBinding, entryExpired, userIdText, indexExpireMs } = require('./records')
 const { publishExpired } = require('./events')
 
 // A Store API call as a Promise.
@@ -51,7 +51,9 @@ async function liveEntries (store, user, expireMs) {
   // a lastSeen write of the kept session that a request made before revokeOtherSessions moved it
   // onto the new epoch, landing after the revoke rewrote its entry, puts back the old epoch. The
   // session's own binding says which: one that holds is listed (and its entry mended), any other
-  // entry goes.
+  // entry goes. An entry LEAVING (records.js) that is not listed stays until it expires: its
+  // session's destroy or regenerate may be under way, and its own write of the entry must not be
+  // overtaken by this one's removal.
   await Promise.all(stale.map(async ([handle, entry]) => {
     const binding = await call(store, 'get', entry.sid, USER, typeof entry.expire === 'number' && entry.expire > 0 ? entry.expire : expireMs)
     if (isBinding(binding) && binding.user === user && binding.handle === handle && bindingHolds(binding, epoch)) {
@@ -60,7 +62,7 @@ async function liveEntries (store, user, expireMs) {
       store.set(index, handle, mended, indexExpireMs(expireMs), () => {})
       return
     }
-    store.del(index, handle, indexExpireMs(expireMs), () => {})
+    if (entry.epoch !== LEAVING) store.del(index, handle, indexExpireMs(expireMs), () => {})
   }))
   return { index, epoch, live }
 }
@@ -108,12 +110,25 @@ async function revokeSessions (store, user, { except, expire } = {}) {
     ended++
   }))
   if (binding) {
+    // The kept session may have been ended while this ran (another revoke, a destroy): then its
+    // entry goes, rather than be put back on the new epoch, listed for a session that is gone.
+    // Read before the writes (a store without revoke would take the binding's write as a new
+    // session) and after them (a revoked session drops the write, not the entry's).
+    const stillKept = async () => {
+      const now = await call(store, 'get', kept.sid, USER, expireMs)
+      return isBinding(now) && now.user === user && now.handle === except
+    }
+    if (!await stillKept()) {
+      await call(store, 'del', index, except, indexExpireMs(expireMs))
+      return ended
+    }
     // The entry before the binding: a setUser of the kept session racing this revoke may write
     // the binding back on the old epoch after this; it then finds this entry on the new epoch,
     // and follows it (session-user.js, #settle).
     const { nextEpoch, ...rest } = binding
     await call(store, 'set', index, except, { ...kept, epoch }, indexExpireMs(expireMs))
     await call(store, 'set', kept.sid, USER, { ...rest, epoch }, expireMs)
+    if (!await stillKept()) await call(store, 'del', index, except, indexExpireMs(expireMs))
   }
   return ended
 }
