@@ -255,6 +255,30 @@ describe('sessions of a user, adversarially', function () {
       })
     })
 
+    // The interleaving the test above only meets sometimes: the second bind runs while the first
+    // one's binding write is held (300 ms, or until the second answers). Binds of one session run
+    // one at a time in a process, each from the binding stored: the second waits, then replaces
+    // the first's entry. Before, it ran to the end and read its own binding back, then the first
+    // one's write replaced it, and the second's entry stayed listed, bound to nobody.
+    it('a setUser whose binding write is held, and another setUser of the session meanwhile, leave one entry', async () => {
+      await withApp({}, async ({ server, store }) => {
+        const b = createClient(server.url)
+        await b.get('/set/anonymous')
+        const held = store.hold((method, [, key, value]) => method === 'set' && key === USER && value && value.user === 'abe')
+        const first = b.get('/bind/abe')
+        await held.reached
+        const second = b.get('/bind/bea')
+        await Promise.race([second, sleep(300)])
+        held.release()
+        const results = await Promise.all([first, second])
+        assert.ok(results.some((r) => r.status === 200), 'one of them bound the session')
+        const user = (await b.get('/whoami')).body
+        const listed = { abe: await handles(store, 'abe'), bea: await handles(store, 'bea') }
+        assert.strictEqual(listed[user].length, 1, `${user} lists its session once: ${JSON.stringify(listed)}`)
+        assert.strictEqual(listed[user === 'abe' ? 'bea' : 'abe'].length, 0, `no ghost for the other user: ${JSON.stringify(listed)}`)
+      })
+    })
+
     it('after setUser to another user, a late lastSeen write does not let the old user\'s revoke end it', async () => {
       await withApp({ expire: 60 }, async ({ server, store }) => {
         const b = createClient(server.url)

@@ -15,6 +15,22 @@ const MAX_INFO_CHARS = 1024
 
 const INDEX_METHODS = ['listSessions', 'revokeSessions']
 
+// store -> session id -> the promise of its last bind in this process (see #bind).
+const bindsByStore = new WeakMap()
+
+// Runs `task` once every earlier one for session `id` of `store` has settled; as task() settles.
+function oneAtATime (store, id, task) {
+  let binds = bindsByStore.get(store)
+  if (binds === undefined) bindsByStore.set(store, (binds = new Map()))
+  const result = (binds.get(id) || Promise.resolve()).then(task)
+  const tail = result.then(() => {}, () => {})
+  binds.set(id, tail)
+  tail.then(() => {
+    if (binds.get(id) === tail) binds.delete(id)
+  })
+  return result
+}
+
 class SessionUser {
   #store // behind the Store contract
   #rawStore // as the application gave it: its index methods
@@ -104,11 +120,30 @@ class SessionUser {
     if (infoText !== undefined && (infoJson === null || typeof infoJson !== 'object' || Array.isArray(infoJson))) {
       throw new TypeError('session.setUser: info must be a plain object (shown in listings), or left out; its JSON is not an object')
     }
-    const previous = this.binding
+    const binding = await oneAtATime(this.#rawStore, id, () => this.#bind(id, user, infoJson, storeExpireMs))
+    this.binding = binding
+    if (this.#maxSessions !== null) await this.#cap(user, binding.handle)
+  }
+
+  // bind's writes, one bind of session `id` at a time in this process. It starts from the binding
+  // the session holds now, not the one this request loaded: another request of the session may
+  // have bound it since. Without both, two requests binding it at once could each read their own
+  // binding back before the other's write, and the loser's entry stayed listed, bound to nobody.
+  async #bind (id, user, infoJson, storeExpireMs) {
     const index = indexId(user)
     const now = Date.now()
-    if (previous && previous.user !== user) await this.unbind()
-    const same = previous && previous.user === user
+    const stored = await call(this.#store, 'get', id, USER, storeExpireMs)
+    const previous = isBinding(stored) ? stored : null
+    const same = previous !== null && previous.user === user
+    // The entries of the bindings this one replaces: the one stored, and the one this request
+    // loaded (a destroy or another bind may have replaced it since).
+    const replaced = []
+    for (const old of [this.binding, previous]) {
+      if (old === null || (same && old.handle === previous.handle)) continue
+      if (!replaced.some((r) => r.user === old.user && r.handle === old.handle)) replaced.push(old)
+    }
+    this.binding = null
+    await Promise.all(replaced.map((old) => call(this.#store, 'del', indexId(old.user), old.handle, this.#indexMs)))
     const epoch = await call(this.#store, 'get', index, EPOCH, this.#indexMs)
     const binding = {
       user,
@@ -121,8 +156,7 @@ class SessionUser {
     await call(this.#store, 'set', id, USER, binding, storeExpireMs)
     await call(this.#store, 'set', id, SEEN, now, storeExpireMs)
     await this.#settle(id, binding, storeExpireMs)
-    this.binding = binding
-    if (this.#maxSessions !== null) await this.#cap(user, binding.handle)
+    return binding
   }
 
   // After the binding's write: what happened meanwhile. A destroy() (or a revoke) of this session
