@@ -9,26 +9,20 @@
 const { USER, SEEN, EPOCH, LEAVING, SEEN_DIVISOR, indexId, newHandle, epochOf, bindingHolds, isBinding, entryOf, userIdText, indexExpireMs } = require('./records')
 const { call } = require('./store-methods')
 const { publishRevoked } = require('./events')
+const { SessionQueues } = require('../session-queues')
 
 // `info` shown in listings: a small JSON object.
 const MAX_INFO_CHARS = 1024
 
 const INDEX_METHODS = ['listSessions', 'revokeSessions']
 
-// store -> session id -> the promise of its last bind in this process (see #bind).
+// store -> its sessions' binds in this process, one at a time per session (see #bind).
 const bindsByStore = new WeakMap()
 
-// Runs `task` once every earlier one for session `id` of `store` has settled; as task() settles.
-function oneAtATime (store, id, task) {
+function bindsOf (store) {
   let binds = bindsByStore.get(store)
-  if (binds === undefined) bindsByStore.set(store, (binds = new Map()))
-  const result = (binds.get(id) || Promise.resolve()).then(task)
-  const tail = result.then(() => {}, () => {})
-  binds.set(id, tail)
-  tail.then(() => {
-    if (binds.get(id) === tail) binds.delete(id)
-  })
-  return result
+  if (binds === undefined) bindsByStore.set(store, (binds = new SessionQueues()))
+  return binds
 }
 
 class SessionUser {
@@ -120,7 +114,7 @@ class SessionUser {
     if (infoText !== undefined && (infoJson === null || typeof infoJson !== 'object' || Array.isArray(infoJson))) {
       throw new TypeError('session.setUser: info must be a plain object (shown in listings), or left out; its JSON is not an object')
     }
-    const binding = await oneAtATime(this.#rawStore, id, () => this.#bind(id, user, infoJson, storeExpireMs))
+    const binding = await bindsOf(this.#rawStore).run(id, () => this.#bind(id, user, infoJson, storeExpireMs))
     this.binding = binding
     if (this.#maxSessions !== null) await this.#cap(user, binding.handle)
   }
@@ -137,11 +131,7 @@ class SessionUser {
     const same = previous !== null && previous.user === user
     // The entries of the bindings this one replaces: the one stored, and the one this request
     // loaded (a destroy or another bind may have replaced it since).
-    const replaced = []
-    for (const old of [this.binding, previous]) {
-      if (old === null || (same && old.handle === previous.handle)) continue
-      if (!replaced.some((r) => r.user === old.user && r.handle === old.handle)) replaced.push(old)
-    }
+    const replaced = this.#leaving(previous).filter((old) => !(same && old.handle === previous.handle))
     this.binding = null
     await Promise.all(replaced.map((old) => call(this.#store, 'del', indexId(old.user), old.handle, this.#indexMs)))
     const epoch = await call(this.#store, 'get', index, EPOCH, this.#indexMs)

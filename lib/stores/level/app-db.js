@@ -26,6 +26,7 @@ const { TOMBSTONE_MS, MAX_MOVES_FOLLOWED } = require('../../native')
 const { levelDbAdapter } = require('./adapter')
 const { noop, expireMs, setAsJson, callbackOrPromise, closedError } = require('../common')
 const { callTexts, userText } = require('../texts')
+const { SessionQueues } = require('../../session-queues')
 const { userIndexMethods } = require('../../users/store-methods')
 const { sessionExpired } = require('../../events')
 
@@ -339,35 +340,7 @@ async function eachPage (db, gte, lt, values, page) {
   }
 }
 
-// --- the queues ---
-
-// One queue per session id: a task starts once every task queued before it for that id has
-// settled.
-class SessionQueues {
-  constructor () {
-    // id -> Promise settled when its last queued task has; a plain object, not a Map, for the
-    // reason Tickets gives in ../ticketed.js (a Map's replaced tables keep their entries alive).
-    this.tails = Object.create(null)
-  }
-
-  // Resolves or rejects as task() does.
-  run (id, task) {
-    const previous = this.tails[id] || Promise.resolve()
-    const result = previous.then(task)
-    const tail = result.then(noop, noop)
-    this.tails[id] = tail
-    tail.then(() => {
-      if (this.tails[id] === tail) delete this.tails[id]
-    })
-    return result
-  }
-
-  // Settles once every task queued so far has (tasks those queue themselves included: each waits
-  // for its own).
-  settled () {
-    return Promise.all(Object.values(this.tails))
-  }
-}
+// --- the queues (../../session-queues.js) ---
 
 const queuesByDb = new WeakMap()
 
@@ -394,7 +367,7 @@ class AppDbStore {
   #closed = false
   #issued = 0 // tickets handed out
   #delivered = 0 // the ticket whose callback is due next
-  #done = Object.create(null) // ticket -> [callback, err, value], waiting for earlier tickets (not a Map: see SessionQueues)
+  #done = Object.create(null) // ticket -> [callback, err, value], waiting for earlier tickets (not a Map: see ../../session-queues.js)
   #busy = 0 // operations not yet called back, and a running sweep
   #idleWaiters = []
   // While a clear() waits for the operations called before it, and runs: operations called after
