@@ -31,7 +31,8 @@ const EXPRESS_SESSION = {
 const UNKNOWN_HINTS = {
   maxAge: 'expire, in seconds',
   expires: 'expire, in seconds from each request',
-  signed: 'keys (cookies are signed when keys are given)'
+  signed: 'keys (cookies are signed when keys are given)',
+  prefix: 'idPrefix (what every session id starts with)'
 }
 
 // Warnings, once per kind (`code`) per process: for what code written for generic-session 0.1.2

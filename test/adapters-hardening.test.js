@@ -277,6 +277,20 @@ describe('hardening through the adapters and expressStore', function () {
           assert.strictEqual(warnings.length, 1, JSON.stringify(warnings))
           assert.match(warnings[0], /^generic-session ignores option maxAge \(maxAge: use expire, in seconds\)/)
         })
+
+        if (adapter.name === 'generic-session/fastify') {
+          it('Fastify\'s own register options (logLevel, logSerializers) pass without a warning', () => {
+            const make = 'const app = require(\'fastify\')(); app.register(require(root + \'/fastify\'), { store, logLevel: \'warn\', logSerializers: { req: (r) => r } }); await app.ready(); await app.close()'
+            assert.deepStrictEqual(warningsIn(`const store = require(root).MemoryStore(); ${make}`, 'GENERIC_SESSION_UNKNOWN_OPTION'), [])
+          })
+
+          it('a prefix (meaningless for this plugin, or meant as a key prefix) warns, pointing to idPrefix', () => {
+            const make = 'const app = require(\'fastify\')(); app.register(require(root + \'/fastify\'), { store, prefix: \'sess:\' }); await app.ready(); await app.close()'
+            const warnings = warningsIn(`const store = require(root).MemoryStore(); ${make}`, 'GENERIC_SESSION_UNKNOWN_OPTION')
+            assert.strictEqual(warnings.length, 1, JSON.stringify(warnings))
+            assert.match(warnings[0], /^generic-session ignores option prefix \(prefix: use idPrefix/)
+          })
+        }
       })
 
       forEveryStore((makeStore, kind) => {

@@ -23,7 +23,10 @@ async function genericSessionFastify (fastify, pluginOptions) {
 
 // The onRequest hook for the plugin's options: { store, ...session options }.
 function sessionHook (pluginOptions) {
-  const { store, ...options } = pluginOptions || {}
+  // logLevel and logSerializers are options of Fastify's register(), handed on to every plugin.
+  // (`prefix` is too, but is meaningless for this unencapsulated plugin, and ported code may mean
+  // a key prefix by it: it stays an unknown option, whose warning says to use idPrefix.)
+  const { store, logLevel, logSerializers, ...options } = pluginOptions || {}
   if (store === undefined) {
     throw new TypeError('generic-session/fastify needs options.store: fastify.register(require(\'generic-session/fastify\'), { store, ...options })')
   }
