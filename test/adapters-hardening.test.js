@@ -140,6 +140,17 @@ function warningsIn (script, code) {
   return JSON.parse(child.stdout)
 }
 
+// `count` new sessions, one per new client, each given 1,000 characters (the apps' /fill route):
+// the last client.
+async function fillNewSessions (url, count) {
+  let last
+  for (let i = 0; i < count; i++) {
+    last = createClient(url)
+    assert.strictEqual((await last.get('/fill/1000')).status, 200)
+  }
+  return last
+}
+
 // A request from a browser holding `cookie` that ignores what comes back.
 async function getWith (url, cookie) {
   const res = await fetch(url, { headers: { cookie } })
@@ -400,11 +411,7 @@ describe('hardening through the adapters and expressStore', function () {
         const server = await adapter.start(store, undefined)
         try {
           const written = 400
-          let last
-          for (let i = 0; i < written; i++) {
-            last = createClient(server.url)
-            assert.strictEqual((await last.get('/fill/1000')).status, 200)
-          }
+          const last = await fillNewSessions(server.url, written)
           assert.ok(store.bytes <= max, `${store.bytes} bytes held, max ${max}`)
           assert.ok(store.size < written, `${store.size} of ${written} sessions held`)
           assert.strictEqual((await last.get('/count')).body.read, undefined)
@@ -506,11 +513,7 @@ describe('hardening through the adapters and expressStore', function () {
           const server = await framework.start(genericSession.expressStore(store))
           try {
             const written = 400
-            let last
-            for (let i = 0; i < written; i++) {
-              last = createClient(server.url)
-              assert.strictEqual((await last.get('/fill/1000')).status, 200)
-            }
+            const last = await fillNewSessions(server.url, written)
             assert.ok(store.bytes <= max, `${store.bytes} bytes held, max ${max}`)
             assert.ok(store.size < written, `${store.size} of ${written} sessions held`)
             assert.deepStrictEqual((await last.get('/count')).body.map(([key]) => key), ['v', 'count'], 'the newest session is there')

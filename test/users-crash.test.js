@@ -25,6 +25,12 @@ const { setTimeout: sleep } = require('timers/promises')
 
 const CHILD = path.join(__dirname, 'fixtures', 'users-crash-child.js')
 
+// Gives `client`'s session `k` = v-<tag>, then logs it in as `user` with that tag: its new id.
+async function logIn (client, user, tag) {
+  await client.get(`/set/v-${tag}`)
+  return (await client.get(`/login/${user}?tag=${tag}`)).body.id
+}
+
 // The application process (test/fixtures/users-crash-child.js) on `dir`: resolves once it
 // listens, to { url, kill() }.
 function startApp (dir) {
@@ -328,10 +334,8 @@ describe('sessions of a user through crashes', function () {
           await withApp({}, async ({ server, store }) => {
             const gone = createClient(server.url)
             const stays = createClient(server.url)
-            await gone.get('/set/v-gone')
-            await gone.get('/login/uma?tag=gone')
-            await stays.get('/set/v-stays')
-            await stays.get('/login/uma?tag=stays')
+            await logIn(gone, 'uma', 'gone')
+            await logIn(stays, 'uma', 'stays')
             const removal = store.hold(indexWrite('uma', 'del'))
             const request = gone.get('/' + route)
             await removal.reached
@@ -347,8 +351,7 @@ describe('sessions of a user through crashes', function () {
       it('a regenerate() cut between the move and its entry\'s update lists no session that is gone, and lists it once done', async () => {
         await withApp({}, async ({ server, store }) => {
           const moving = createClient(server.url)
-          await moving.get('/set/v-moving')
-          await moving.get('/login/vic?tag=moving')
+          await logIn(moving, 'vic', 'moving')
           const update = store.hold((m, args) => indexWrite('vic', 'set')(m, args) && args[2] && args[2].epoch !== null)
           const request = moving.get('/regenerate')
           await update.reached
@@ -364,8 +367,7 @@ describe('sessions of a user through crashes', function () {
         await withApp({ maxSessions: 1 }, async ({ server, store }) => {
           const old = createClient(server.url)
           const next = createClient(server.url)
-          await old.get('/set/v-old')
-          await old.get('/login/wren?tag=old')
+          await logIn(old, 'wren', 'old')
           const removal = store.hold(indexWrite('wren', 'del'))
           await next.get('/set/v-next')
           const request = next.get('/login/wren?tag=next')
@@ -396,10 +398,8 @@ describe('sessions of a user through crashes', function () {
           await withApp({}, async ({ server, store }) => {
             const kept = createClient(server.url)
             const other = createClient(server.url)
-            await kept.get('/set/v-kept')
-            const sid = (await kept.get('/login/xena?tag=kept')).body.id
-            await other.get('/set/v-other')
-            const otherSid = (await other.get('/login/xena?tag=other')).body.id
+            const sid = await logIn(kept, 'xena', 'kept')
+            const otherSid = await logIn(other, 'xena', 'other')
             const handle = (await store.listSessions('xena')).find((s) => s.info.tag === 'kept').id
             store.failNext(matcher({ sid, otherSid, handle }))
             const first = await kept.get('/others')
@@ -421,10 +421,8 @@ describe('sessions of a user through crashes', function () {
         await withApp({}, async ({ server, store }) => {
           const kept = createClient(server.url)
           const other = createClient(server.url)
-          await kept.get('/set/v-kept')
-          await kept.get('/login/tess?tag=kept')
-          await other.get('/set/v-other')
-          await other.get('/login/tess?tag=other')
+          await logIn(kept, 'tess', 'kept')
+          await logIn(other, 'tess', 'other')
           // The kept session's revokeOtherSessions has told it the next epoch; its write of that
           // epoch is slow, and the administrator's revokeSessions runs whole meanwhile.
           const slow = store.hold((method, args) => method === 'set' && args[0] === indexOf('tess') && args[1] === EPOCH)
@@ -545,8 +543,7 @@ describe('sessions of a user through crashes', function () {
       server = await startServer(usersApp(genericSession.filter(appStore, { keys: ['users crash test'], users: true }), adminStore))
       const clients = Array.from({ length: 5 }, () => createClient(server.url))
       for (const [i, client] of clients.entries()) {
-        await client.get(`/set/v-${i}`)
-        await client.get(`/login/yara?tag=${i}`)
+        await logIn(client, 'yara', i)
         // read twice: the session and the user's epoch are in the near-cache now
         for (let n = 0; n < 2; n++) assert.strictEqual((await client.get('/get')).body, `v-${i}`)
       }
