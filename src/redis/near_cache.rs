@@ -2,18 +2,20 @@
 //! (the JavaScript thread peeks at them, src/session_cache/), kept coherent by Redis's
 //! server-assisted client-side caching.
 //!
-//! How it stays coherent. The connection runs RESP3 with `CLIENT TRACKING ON NOLOOP`: Redis
-//! remembers which keys this connection read, and when any other client changes one of them
-//! (a write, a delete, an expiry, a revoke's script, FLUSHDB) it pushes an `invalidate` message
-//! on this same connection, after the replies to everything this connection sent before. So:
+//! How it stays coherent. The connection runs RESP3 with `CLIENT TRACKING ON BCAST PREFIX
+//! <prefix>{ NOLOOP`: whenever any other client changes a key of this store (a write, a delete, an
+//! expiry, a revoke's script, FLUSHDB), Redis pushes an `invalidate` message on this same
+//! connection, before it sends that client its reply. Broadcast rather than Redis's default
+//! tracking of the keys each connection read: the default forgets a key's readers at its first
+//! change, so every write of a cached session had to read it again in its MULTI to stay tracked
+//! (a PTTL: a fifth of what our write cost redis-server, measured), and Redis kept a table of
+//! every key every process read. The cost moves to the messages: each process hears of every
+//! other process's changes of sessions, whether it holds them or not (a lookup each, batched by
+//! Redis into one message per event-loop turn). So:
 //!
 //! - A session is cached only from a read's reply ([`NearCache::begin_read`], [`NearCache::fill`]);
 //!   an invalidation that comes while the read is out (the driver hands pushes over as it parses
 //!   them, before the read's task runs) marks it dirty, and a dirty read caches nothing.
-//! - Tracking holds for a key until the next change of it, by anyone: Redis then forgets every
-//!   client that read it, this one included (NOLOOP only spares it the message). So each command
-//!   this process sends that changes a cached session is followed, in the same MULTI, by a read of
-//!   it (engine.rs), and a refreshing read sends PEXPIRE before HMGET, not after.
 //! - This process's own writes update its entry as their replies come ([`NearCache::apply`]),
 //!   only while the entry exists: an entry that an invalidation removed stays removed.
 //! - Anything that may have lost a message drops the whole cache before the next read: a lost
@@ -71,22 +73,14 @@ impl Drop for Read<'_> {
 pub struct Change<'a> {
   near: &'a NearCache,
   id: &'a str,
-  tracked: bool,
   done: bool,
 }
 
 impl Change<'_> {
-  /// Whether the session is cached, so that the change must renew its tracking.
-  pub fn tracked(&self) -> bool {
-    self.tracked
-  }
-
   /// The change came back from Redis on `connection`: `apply` mirrors it in the cached entry.
   pub fn done(mut self, connection: u64, apply: impl FnOnce(&SessionCache)) {
     self.done = true;
-    if self.tracked {
-      self.near.apply(connection, apply);
-    }
+    self.near.apply(connection, apply);
   }
 }
 
@@ -177,7 +171,12 @@ impl NearCache {
     }
   }
 
-  /// The session id a tracked key name holds, if it is one of this store's.
+  /// What the key names Redis is to tell this cache of start with.
+  pub fn names_start(&self) -> String {
+    super::keys::names_start(&self.prefix)
+  }
+
+  /// The session id a key name Redis told of holds, if it is one of this store's.
   fn id_of<'v>(&self, key: &'v Value) -> Option<&'v str> {
     let Value::BulkString(name) = key else { return None };
     super::keys::id_in(&self.prefix, std::str::from_utf8(name).ok()?)
@@ -201,7 +200,7 @@ impl NearCache {
 
   /// Starts a change of session `id`.
   pub fn begin_change<'a>(&'a self, id: &'a str) -> Change<'a> {
-    Change { near: self, id, tracked: self.sessions.contains(id), done: false }
+    Change { near: self, id, done: false }
   }
 
   /// Mirrors a change this process made, which came back from Redis on `connection`, in the
