@@ -9,6 +9,8 @@ const { SessionUser } = require('./users/session-user')
 const { USER } = require('./users/records')
 const { REJECTED, sessionCreated, sessionRegenerated, sessionRejected } = require('./events')
 const { cookieRead, destroyedThen } = require('./session-events')
+const { CARRIED } = require('./session-cookie')
+const { kMinted } = require('./stores/ticketed')
 
 // Strict sessions and sessions with a maxLifetime: the carried token is checked against the
 // store before the first store step.
@@ -57,9 +59,12 @@ class Session {
         endsAt: () => (this.#maxLifetimeMs === null ? undefined : this.#createdMs + this.#maxLifetimeMs)
       })
     }
+    let fresh
     if (config.lazy || config.strict || config.maxLifetimeMs !== null || config.users) {
       // start() writes the cookie for a carried token only; a new one is written here unless lazy.
-      const { token, fresh } = config.cookie.start(req, res, nowMs)
+      const started = config.cookie.start(req, res, nowMs)
+      const token = started.token
+      fresh = started.fresh
       this.token = token
       if (fresh && !config.lazy) config.cookie.write(req, res, token, nowMs)
       this.#unsaved = fresh && config.lazy
@@ -67,9 +72,11 @@ class Session {
       if (fresh) this.#startClock(nowMs)
     } else {
       this.token = config.cookie.begin(req, res, nowMs)
+      fresh = config.cookie.outcome !== CARRIED.TOKEN
     }
     this.id = config.idPrefix + this.token
     cookieRead(config, req, this.id, !this.#unsaved)
+    if (fresh && !this.#unsaved) minted(store, this.id, this.#storeExpireMs())
   }
 
   // get(key, cb); get(cb), get(null or '', cb) mean getAll(cb).
@@ -380,6 +387,7 @@ class Session {
       this.#unsaved = true
       return
     }
+    minted(this.store, this.id, this.#storeExpireMs())
     if (this.response.headersSent) return
     try {
       this.#cookie.write(this.request, this.response, this.token, Date.now())
@@ -404,6 +412,7 @@ class Session {
       return err
     }
     this.#unsaved = false
+    minted(this.store, this.id, this.#storeExpireMs())
     sessionCreated(this.id)
     return null
   }
@@ -466,6 +475,14 @@ function pending () {
   // the rejection must not surface as an unhandledRejection and end the process.
   promise.catch(noop)
   return { promise, callback }
+}
+
+// Session id `id` was just made here: nothing is stored under it, and it has not left this
+// process. A store that can use that (RedisStore's near-cache, which from then on hears of every
+// change of it) answers the session's first reads with no round trip; any other store ignores it.
+function minted (store, id, expireMs) {
+  const mint = store !== null && typeof store === 'object' ? store[kMinted] : undefined
+  if (typeof mint === 'function') mint.call(store, id, expireMs)
 }
 
 module.exports = { Session }

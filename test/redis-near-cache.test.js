@@ -142,6 +142,61 @@ describeWithRedis('RedisStore near-cache', function () {
     })
   })
 
+  describe('a session this process has just made', () => {
+    let store, server, other
+
+    afterEach(async () => {
+      if (server) await server.close()
+      if (store) await closeStore(store)
+      if (other) await other.stop()
+      server = store = other = undefined
+    })
+
+    it('is read as another process wrote it once its cookie was out, though its first reads are answered from memory', async () => {
+      const prefix = freshPrefix()
+      store = RedisStore({ url: redis.url, prefix })
+      other = await startProcess(APP, { REDIS_URL: redis.url, PREFIX: prefix })
+      let release
+      const released = new Promise((resolve) => { release = resolve })
+      // Sends its headers (the new session's cookie) at once, reads the session, then waits for
+      // the test and reads it again.
+      const filter = genericSession.middleware(store, { keys: ['near-cache test secret'] })
+      server = await startServer((req, res) => filter(req, res, async () => {
+        const before = await req.session.getAll()
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.flushHeaders()
+        await released
+        const after = await req.session.getAll()
+        res.end(JSON.stringify({ before, after }))
+      }))
+      await api(store).get('warm-up', 'k', HOUR) // connects: a store not yet connected holds nothing
+      redis.cli('CONFIG', 'RESETSTAT')
+      const jar = new CookieJar()
+      const response = await fetch(server.url + '/hold')
+      for (const line of response.headers.getSetCookie()) jar.setCookieSync(line, server.url)
+      assert.strictEqual((await createClient(other.url, jar).get('/set/x/1')).status, 200)
+      release()
+      const { before, after } = await response.json()
+      assert.deepStrictEqual(before, {}, 'new: nothing stored')
+      assert.deepStrictEqual(after, { x: '1' }, 'what the other process wrote meanwhile')
+      assert.strictEqual(commandCounts(redis).hgetall, 1, 'the first read was answered from memory, the one after the other process\'s write from Redis')
+    })
+
+    it('costs no read round trip: new sessions\' get-then-set requests send only their write', async () => {
+      store = RedisStore({ url: redis.url, prefix: freshPrefix() })
+      server = await startServer(sessionApp(genericSession.middleware(store, { keys: ['k'] })))
+      await api(store).get('warm-up', 'k', HOUR) // connects: a store not yet connected holds nothing
+      redis.cli('CONFIG', 'RESETSTAT')
+      for (let i = 0; i < 100; i++) {
+        const { body } = await createClient(server.url).get('/count')
+        assert.strictEqual(body.read, undefined, 'a new session has no count')
+      }
+      const counts = commandCounts(redis)
+      assert.strictEqual(counts.hmget || 0, 0, JSON.stringify(counts))
+      assert.strictEqual(counts.exec, 100, 'one MULTI/EXEC (the write) per request')
+    })
+  })
+
   describe('one process', () => {
     let store, server
     afterEach(async () => {

@@ -64,7 +64,7 @@ class RedisStore extends TicketedStore {
         if (err.code !== 'InvalidArg') throw err
         throw new TypeError(`RedisStore options.${settings.kind}${settings.tls ? ' (or options.tls)' : ''}: ${withoutCredentials(err.message)}`)
       }
-    }, { maxPending: settings.maxPending, startEachTurn: true, peeks: settings.nearCache !== false })
+    }, { maxPending: settings.maxPending, startEachTurn: true, peeks: settings.nearCache !== false, mints: true })
     Object.defineProperties(this, {
       url: { value: settings.kind === 'url' ? settings.urls[0] : undefined, enumerable: true },
       cluster: { value: settings.cluster ? settings.urls.slice() : undefined, enumerable: true },

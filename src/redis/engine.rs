@@ -110,6 +110,14 @@ impl Engine {
     self.near.as_deref().and_then(NearCache::settled)
   }
 
+  /// Session `id` was just made here, with nothing stored yet: the near-cache (if any) answers
+  /// its reads as empty until something changes it.
+  pub fn minted(&self, id: &str, expire_ms: u64) {
+    if let Some(near) = &self.near {
+      near.minted(id, now_ms() + expire_ms);
+    }
+  }
+
   /// Operation `ticket`, stamped with the moment its callback is due by: the bound counts from
   /// the call, so time spent waiting (in the inbox, or behind the session's earlier operations)
   /// is part of it, and every callback comes within command_timeout of its call.

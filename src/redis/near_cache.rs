@@ -182,6 +182,18 @@ impl NearCache {
     super::keys::id_in(&self.prefix, std::str::from_utf8(name).ok()?)
   }
 
+  /// Session `id` was just made by this process (its id never left it): cached as empty, so its
+  /// first reads need no round trip. Only while a connection tracks: from then on any other
+  /// client's change of it is pushed here like any other (broadcast tracking covers keys this
+  /// process never read), and this process's own changes update the entry.
+  pub fn minted(&self, id: &str, expires: u64) {
+    let state = self.state();
+    if state.live.is_some() {
+      self.sessions.read_all(id, expires, std::iter::empty());
+    }
+    drop(state);
+  }
+
   /// Starts a read of session `id` whose reply may be cached.
   pub fn begin_read<'a>(&'a self, id: &'a str) -> Read<'a> {
     self.state().reading.insert(id.to_owned(), false);
@@ -255,6 +267,18 @@ mod tests {
     near.pushed(1, &invalidate(&["p:{session:a}", "other:{session:b}", "p:{session:b"]));
     assert_eq!(peek(&near, "session:a"), Peek::Miss);
     assert_eq!(peek(&near, "session:b"), Peek::Found("2".into()), "keys not of this store's shape are ignored");
+  }
+
+  #[test]
+  fn a_session_just_made_is_empty_until_changed_and_only_while_tracking() {
+    let (near, _redis, _socket) = tracking();
+    near.minted("session:new", now_ms() + HOUR);
+    assert_eq!(peek(&near, "session:new"), Peek::Absent);
+    near.pushed(1, &invalidate(&["p:{session:new}"]));
+    assert_eq!(peek(&near, "session:new"), Peek::Miss, "another process wrote it");
+    near.lost(1);
+    near.minted("session:later", now_ms() + HOUR);
+    assert_eq!(near.sessions.len(), 0, "no connection listens: nothing is held");
   }
 
   #[test]
