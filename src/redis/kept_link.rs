@@ -130,7 +130,8 @@ impl KeptLink {
               .arg("NOLOOP")
               .exec_async(&mut connection)
               .await?;
-            near.tracking(number, watch);
+            let info: String = redis::cmd("INFO").arg("server").query_async(&mut connection).await?;
+            near.tracking(number, watch, super::near_cache::takes_expiry_gt(&info));
             connection
           }
           None => client.get_multiplexed_async_connection_with_config(&settings).await?,
