@@ -10,7 +10,8 @@ const { USER } = require('./users/records')
 const { REJECTED, sessionCreated, sessionRegenerated, sessionRejected } = require('./events')
 const { cookieRead, destroyedThen } = require('./session-events')
 const { CARRIED } = require('./session-cookie')
-const { kMinted } = require('./stores/ticketed')
+const { kRemoteReads } = require('./store-contract')
+const { callTexts } = require('./stores/texts')
 
 // Strict sessions and sessions with a maxLifetime: the carried token is checked against the
 // store before the first store step.
@@ -24,6 +25,12 @@ class Session {
   #lazy
   // lazy: a new session that has not been written yet (no cookie sent, nothing stored).
   #unsaved = false
+  // Made in this request and not yet written through this session: nothing is stored under its
+  // id, and until the response's headers (its cookie) go out nobody else knows the id, so a read
+  // needs no round trip. Only on stores whose reads cost one (RedisStore): every other store is
+  // asked as before. Any method but get and getAll ends it (a write made to the store itself
+  // under this id, not through the session, is not seen by these reads).
+  #blank = false
   #strict
   // strict or maxLifetime: READY, UNCHECKED, or the steps waiting for the check (#check).
   #tokenCheck = READY
@@ -76,7 +83,7 @@ class Session {
     }
     this.id = config.idPrefix + this.token
     cookieRead(config, req, this.id, !this.#unsaved)
-    if (fresh && !this.#unsaved) minted(store, this.id, this.#storeExpireMs())
+    this.#blank = fresh && !this.#unsaved && store !== null && typeof store === 'object' && store[kRemoteReads] === true
   }
 
   // get(key, cb); get(cb), get(null or '', cb) mean getAll(cb).
@@ -85,6 +92,11 @@ class Session {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null, undefined)
+      if (this.#unknown()) {
+        // A bad key is the error the store would have called back with.
+        if (callTexts(done.callback, this.id, storeKey(key), 'key') !== null) process.nextTick(done.callback, null, undefined)
+        return
+      }
       this.#store.get(this.id, storeKey(key), this.#storeExpireMs(), done.callback)
     })
     return done.promise
@@ -93,7 +105,7 @@ class Session {
   getAll (callback) {
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
-      if (this.#unsaved) return process.nextTick(done.callback, null, {})
+      if (this.#unsaved || this.#unknown()) return process.nextTick(done.callback, null, {})
       this.#store.getAll(this.id, this.#storeExpireMs(), (err, data) => done.callback(err, err ? undefined : applicationData(data)))
     })
     return done.promise
@@ -101,6 +113,7 @@ class Session {
 
   // set(key, value[, cb]); set(key, cb) and set(key) store null.
   set (key, value, callback) {
+    this.#blank = false
     if (typeof value === 'function') {
       callback = value
       value = null
@@ -127,6 +140,7 @@ class Session {
 
   // del(key[, cb]); del(cb) and del() mean delAll (as in the original: beware).
   del (key, callback) {
+    this.#blank = false
     if (typeof key === 'function') return this.delAll(key)
     if (!key && !callback) return this.delAll()
     const done = settle(callback)
@@ -138,6 +152,7 @@ class Session {
   }
 
   delAll (callback) {
+    this.#blank = false
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       if (this.#unsaved) return process.nextTick(done.callback, null)
@@ -153,6 +168,7 @@ class Session {
   // can (all of this package's) revoke rather than delete: they keep a tombstone, so a write still
   // in flight from another request cannot bring the session back.
   destroy (callback) {
+    this.#blank = false
     const done = settle(callback)
     this.#whenReady(done.callback, () => {
       const cleared = (err) => done.callback(err || this.#clearCookie())
@@ -169,6 +185,7 @@ class Session {
   // an attacker planted before (session fixation) then names an empty session. If anything fails
   // the session keeps its old token and the error reaches the callback.
   regenerate (callback) {
+    this.#blank = false
     const done = settle(callback)
     if (this.response.headersSent) {
       process.nextTick(done.callback, new Error('session.regenerate: the response headers were already sent, so the new cookie could not go out'))
@@ -230,6 +247,7 @@ class Session {
   // setUser(userId[, info][, cb]): binds this session to a user (call it after regenerate() at
   // login); `info` (a small object) is shown in listings.
   setUser (userId, info, callback) {
+    this.#blank = false
     if (typeof info === 'function') {
       callback = info
       info = undefined
@@ -243,16 +261,19 @@ class Session {
 
   // getUser([cb]) -> the user id, or undefined.
   getUser (callback) {
+    this.#blank = false
     return this.#userStep('session.getUser', callback, async (users) => (users.binding ? users.binding.user : undefined), false)
   }
 
   // listSessions([cb]) -> [{ id, current, created, lastSeen, info }] of this session's user.
   listSessions (callback) {
+    this.#blank = false
     return this.#userStep('session.listSessions', callback, (users) => users.list())
   }
 
   // revokeOtherSessions([cb]) -> how many of the user's other sessions were ended.
   revokeOtherSessions (callback) {
+    this.#blank = false
     return this.#userStep('session.revokeOtherSessions', callback, (users) => users.revokeOthers(this.id, this.#storeExpireMs()))
   }
 
@@ -372,6 +393,13 @@ class Session {
     this.#createdUnsaved = true
   }
 
+  // Whether the store certainly holds nothing for this session (#blank): once the headers are out,
+  // another request may have written it.
+  #unknown () {
+    if (this.#blank && this.response.headersSent) this.#blank = false
+    return this.#blank
+  }
+
   // What the store is told the session's expiry is: `expire` from now, but never past the end of
   // its maxLifetime, so stores that expire sessions (LevelStore, RedisStore) drop it then.
   #storeExpireMs () {
@@ -387,7 +415,6 @@ class Session {
       this.#unsaved = true
       return
     }
-    minted(this.store, this.id, this.#storeExpireMs())
     if (this.response.headersSent) return
     try {
       this.#cookie.write(this.request, this.response, this.token, Date.now())
@@ -412,7 +439,6 @@ class Session {
       return err
     }
     this.#unsaved = false
-    minted(this.store, this.id, this.#storeExpireMs())
     sessionCreated(this.id)
     return null
   }
@@ -475,14 +501,6 @@ function pending () {
   // the rejection must not surface as an unhandledRejection and end the process.
   promise.catch(noop)
   return { promise, callback }
-}
-
-// Session id `id` was just made here: nothing is stored under it, and it has not left this
-// process. A store that can use that (RedisStore's near-cache, which from then on hears of every
-// change of it) answers the session's first reads with no round trip; any other store ignores it.
-function minted (store, id, expireMs) {
-  const mint = store !== null && typeof store === 'object' ? store[kMinted] : undefined
-  if (typeof mint === 'function') mint.call(store, id, expireMs)
 }
 
 module.exports = { Session }

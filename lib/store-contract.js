@@ -7,6 +7,9 @@
 const { measured } = require('./measured-store')
 
 const kKeepsContract = Symbol.for('generic-session.keepsStoreContract')
+// Set on this package's stores whose reads cost a round trip (RedisStore): a Session does not
+// read a session it has just made from them (lib/session.js, #blank).
+const kRemoteReads = Symbol('generic-session.remoteReads')
 const REQUIRED = ['get', 'getAll', 'set', 'del', 'delAll']
 
 const wrapped = new WeakMap()
@@ -111,4 +114,4 @@ function guarded (callback, withValue, operation) {
   returned = true
 }
 
-module.exports = { operationsFor, kKeepsContract }
+module.exports = { operationsFor, kKeepsContract, kRemoteReads }

@@ -10,7 +10,7 @@
 // without bound. Reconnecting is automatic.
 
 const { RedisStoreCore } = require('../native')
-const { kKeepsContract } = require('../store-contract')
+const { kKeepsContract, kRemoteReads } = require('../store-contract')
 const { kStoreKind } = require('../measured-store')
 const { TicketedStore } = require('./ticketed')
 const { callable } = require('./common')
@@ -64,7 +64,7 @@ class RedisStore extends TicketedStore {
         if (err.code !== 'InvalidArg') throw err
         throw new TypeError(`RedisStore options.${settings.kind}${settings.tls ? ' (or options.tls)' : ''}: ${withoutCredentials(err.message)}`)
       }
-    }, { maxPending: settings.maxPending, startEachTurn: true, peeks: settings.nearCache !== false, mints: true })
+    }, { maxPending: settings.maxPending, startEachTurn: true, peeks: settings.nearCache !== false })
     Object.defineProperties(this, {
       url: { value: settings.kind === 'url' ? settings.urls[0] : undefined, enumerable: true },
       cluster: { value: settings.cluster ? settings.urls.slice() : undefined, enumerable: true },
@@ -76,6 +76,7 @@ class RedisStore extends TicketedStore {
 }
 
 RedisStore.prototype[kKeepsContract] = true
+RedisStore.prototype[kRemoteReads] = true
 RedisStore.prototype[kStoreKind] = 'RedisStore'
 
 function readRedisOptions (options) {

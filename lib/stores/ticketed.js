@@ -19,28 +19,21 @@
 //                  key) or false (submit the read). Peeks are made only for sessions with no call
 //                  of this store in flight, so a read never overtakes a write before it, nor
 //                  another read of the same session
-//   mints          the core can hold a session just made as empty: core.minted(id, expireMs), for
-//                  [kMinted] below
 // - Rust (src/binding/): a #[napi] class with
 //     submit(ticket, call, id, key, json, expireMs) -> bool   `call` a StoreCall; false once closed
 //                                                              (Move: `key` holds the target id)
 //     close(ticket) -> bool                                    answers `ticket` once closed
 //     flush()                                                  only with startEachTurn
 //     peek(id, key, expireMs) -> string | boolean              only with peeks
-//     minted(id, expireMs)                                     only with mints
 //   whose engine answers each src/operation.rs Op with a src/completion.rs Completion.
 //
 // The Store API methods below are then the store's; it adds whatever is its own (options, getters).
 
 const { StoreCall, EXPIRED_TICKET } = require('../native')
 const { noop, expireMs, setAsJson, callbackOrPromise, closedError, plainError } = require('./common')
-const { storedText, callTexts, userText, userIds, userKeys } = require('./texts')
+const { callTexts, userText, userIds, userKeys } = require('./texts')
 const { expiryListening, announceExpired } = require('../events')
 const { userIndexMethods } = require('../users/store-methods')
-
-// The method by which a Session tells its store that it has just made its id (lib/session.js):
-// a symbol, so that it is no part of the Store API and no store's own method can be taken for it.
-const kMinted = Symbol('generic-session.minted')
 
 const MAX_TICKET = 0xffffffff
 // The texts of a store-wide call: no session (the native side ignores the id it is given).
@@ -59,10 +52,8 @@ class TicketedStore {
   // clear() calls in flight: no read is answered from memory meanwhile, so a read called after a
   // clear never sees what it removed.
   #clearing = 0
-  // With mints: core.minted.
-  #mints = false
 
-  constructor (name, makeCore, { maxPending = Infinity, startEachTurn = false, peeks = false, mints = false } = {}) {
+  constructor (name, makeCore, { maxPending = Infinity, startEachTurn = false, peeks = false } = {}) {
     const tickets = new Tickets(name)
     // Someone already subscribed: the store's thread names expired sessions from its first sweep.
     expiryListening()
@@ -71,21 +62,11 @@ class TicketedStore {
     this.#maxPending = maxPending
     this.#startEachTurn = startEachTurn
     if (peeks) this.#inFlight = new Map()
-    this.#mints = peeks && mints
     try {
       this.#core = makeCore((text) => tickets.deliver(text))
     } catch (err) {
       throw plainError(err)
     }
-  }
-
-  // Session `id` was just made by this process, so nothing is stored under it and no one else
-  // knows it: a core that mints holds it as empty (RedisStore's near-cache, which from then on
-  // hears of every change of it), so its first reads cost no round trip.
-  [kMinted] (id, expire) {
-    // `this` may only inherit from a TicketedStore (LevelStore({ db }) does): nothing to tell then.
-    if (!(#mints in this) || !this.#mints || this.#closed || typeof id !== 'string') return
-    this.#core.minted(storedText(id, 'id'), expireMs(expire))
   }
 
   get (id, key, expire, callback) {
@@ -315,4 +296,4 @@ class Tickets {
 // listSessions and revokeSessions (sessions of a user, over this store's Store API).
 Object.assign(TicketedStore.prototype, userIndexMethods)
 
-module.exports = { TicketedStore, kMinted }
+module.exports = { TicketedStore }

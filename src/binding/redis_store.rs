@@ -172,15 +172,6 @@ impl JsRedisStore {
     super::peek(self.running.as_ref().and_then(|running| running.engine.cached()), &id, key.as_deref(), expire_ms)
   }
 
-  /// Session `id` was just made by this process (lib/session.js): its reads are answered as
-  /// empty from the near-cache, with no round trip, until anything changes it.
-  #[napi]
-  pub fn minted(&self, id: String, expire_ms: f64) {
-    if let Some(running) = &self.running {
-      running.engine.minted(&id, super::millis(expire_ms));
-    }
-  }
-
   /// Drops the connections and stops the runtime, then answers `ticket`. lib/stores/redis.js calls
   /// it once nothing is pending, so no operation is cut off.
   #[napi]

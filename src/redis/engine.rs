@@ -8,7 +8,10 @@
 //!
 //! With the near-cache (src/redis/near_cache.rs, on by default but for a Cluster) a read of a
 //! session this process has cached never gets here: the JavaScript thread answers it. What gets
-//! here fills the cache from its reply, and each change updates the entry it finds.
+//! here fills the cache from its reply, and each change updates the entry it finds. Redis stops
+//! tracking a key for everyone once it changes, so a command that changes a cached session is
+//! followed, in its MULTI, by PTTL (a read, so Redis tracks the key for this connection again),
+//! and a read sends its PEXPIRE before its HMGET.
 //!
 //! Only `revoke` is a Lua script. Writes used to be scripts too (drop the write when the tombstone
 //! is there), but EVALSHA costs Redis about 8 µs against 1.5 µs for HSET + PEXPIRE, which was a
@@ -108,14 +111,6 @@ impl Engine {
   /// (`None`: no near-cache, or not now).
   pub fn cached(&self) -> Option<&SessionCache> {
     self.near.as_deref().and_then(NearCache::settled)
-  }
-
-  /// Session `id` was just made here, with nothing stored yet: the near-cache (if any) answers
-  /// its reads as empty until something changes it.
-  pub fn minted(&self, id: &str, expire_ms: u64) {
-    if let Some(near) = &self.near {
-      near.minted(id, now_ms() + expire_ms);
-    }
   }
 
   /// Operation `ticket`, stamped with the moment its callback is due by: the bound counts from
@@ -377,11 +372,16 @@ impl Engine {
   ) -> RedisResult<Outcome> {
     let hash = session_key(&self.prefix, id);
     let change = self.near.as_deref().map(|near| near.begin_change(id));
+    let tracked = change.as_ref().is_some_and(|change| change.tracked());
     let expires = now_ms() + expire_ms;
-    if !pipe.is_empty() {
+    if tracked || !pipe.is_empty() {
       pipe.atomic();
     }
     pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
+    if tracked {
+      // The change ended the key's tracking; this read renews it.
+      pipe.cmd("PTTL").arg(&hash).ignore();
+    }
     let ((), connection) = link.query(&pipe).await?;
     if let Some(change) = change {
       change.done(connection, |sessions| apply(sessions, expires));

@@ -121,15 +121,7 @@ impl KeptLink {
         match opened {
           Some((mut connection, watch)) => {
             // Before any read: a read without tracking could be cached and never invalidated.
-            redis::cmd("CLIENT")
-              .arg("TRACKING")
-              .arg("ON")
-              .arg("BCAST")
-              .arg("PREFIX")
-              .arg(near.names_start())
-              .arg("NOLOOP")
-              .exec_async(&mut connection)
-              .await?;
+            redis::cmd("CLIENT").arg("TRACKING").arg("ON").arg("NOLOOP").exec_async(&mut connection).await?;
             let info: String = redis::cmd("INFO").arg("server").query_async(&mut connection).await?;
             near.tracking(number, watch, super::near_cache::takes_expiry_gt(&info));
             connection

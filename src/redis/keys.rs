@@ -18,13 +18,6 @@ pub fn id_in<'k>(prefix: &str, key: &'k str) -> Option<&'k str> {
   key.strip_prefix(prefix)?.strip_prefix('{')?.strip_suffix('}')
 }
 
-/// What every key name of this store starts with, and only this store's in practice: the prefix
-/// cannot hold a brace. The near-cache's connection asks Redis to tell it of every change under it
-/// (`CLIENT TRACKING ... BCAST PREFIX`).
-pub fn names_start(prefix: &str) -> String {
-  format!("{prefix}{{")
-}
-
 /// The SCAN pattern that matches this store's key names, and (with TYPE hash) nothing else but a
 /// hash someone else named so: the prefix's glob characters escaped, then `{*}`.
 pub fn pattern(prefix: &str) -> String {
@@ -54,14 +47,6 @@ mod tests {
     assert_eq!(id_in("app1:", &session_key("app1:", "session:a}b")), Some("session:a}b"));
     assert_eq!(id_in("app1:", "app2:{session:a}"), None);
     assert_eq!(id_in("", "plain"), None);
-  }
-
-  #[test]
-  fn every_key_name_starts_with_what_the_near_cache_listens_to() {
-    for prefix in ["", "app1:", "a*b"] {
-      assert!(session_key(prefix, "session:x").starts_with(&names_start(prefix)));
-    }
-    assert!(!session_key("app10:", "session:x").starts_with(&names_start("app1")), "the brace ends the prefix");
   }
 
   #[test]

@@ -2,20 +2,18 @@
 //! (the JavaScript thread peeks at them, src/session_cache/), kept coherent by Redis's
 //! server-assisted client-side caching.
 //!
-//! How it stays coherent. The connection runs RESP3 with `CLIENT TRACKING ON BCAST PREFIX
-//! <prefix>{ NOLOOP`: whenever any other client changes a key of this store (a write, a delete, an
-//! expiry, a revoke's script, FLUSHDB), Redis pushes an `invalidate` message on this same
-//! connection, before it sends that client its reply. Broadcast rather than Redis's default
-//! tracking of the keys each connection read: the default forgets a key's readers at its first
-//! change, so every write of a cached session had to read it again in its MULTI to stay tracked
-//! (a PTTL: a fifth of what our write cost redis-server, measured), and Redis kept a table of
-//! every key every process read. The cost moves to the messages: each process hears of every
-//! other process's changes of sessions, whether it holds them or not (a lookup each, batched by
-//! Redis into one message per event-loop turn). So:
+//! How it stays coherent. The connection runs RESP3 with `CLIENT TRACKING ON NOLOOP`: Redis
+//! remembers which keys this connection read, and when any other client changes one of them
+//! (a write, a delete, an expiry, a revoke's script, FLUSHDB) it pushes an `invalidate` message
+//! on this same connection, after the replies to everything this connection sent before. So:
 //!
 //! - A session is cached only from a read's reply ([`NearCache::begin_read`], [`NearCache::fill`]);
 //!   an invalidation that comes while the read is out (the driver hands pushes over as it parses
 //!   them, before the read's task runs) marks it dirty, and a dirty read caches nothing.
+//! - Tracking holds for a key until the next change of it, by anyone: Redis then forgets every
+//!   client that read it, this one included (NOLOOP only spares it the message). So each command
+//!   this process sends that changes a cached session is followed, in the same MULTI, by a read of
+//!   it (engine.rs), and a refreshing read sends PEXPIRE before HMGET, not after.
 //! - This process's own writes update its entry as their replies come ([`NearCache::apply`]),
 //!   only while the entry exists: an entry that an invalidation removed stays removed.
 //! - Anything that may have lost a message drops the whole cache before the next read: a lost
@@ -75,14 +73,22 @@ impl Drop for Read<'_> {
 pub struct Change<'a> {
   near: &'a NearCache,
   id: &'a str,
+  tracked: bool,
   done: bool,
 }
 
 impl Change<'_> {
+  /// Whether the session is cached, so that the change must renew its tracking.
+  pub fn tracked(&self) -> bool {
+    self.tracked
+  }
+
   /// The change came back from Redis on `connection`: `apply` mirrors it in the cached entry.
   pub fn done(mut self, connection: u64, apply: impl FnOnce(&SessionCache)) {
     self.done = true;
-    self.near.apply(connection, apply);
+    if self.tracked {
+      self.near.apply(connection, apply);
+    }
   }
 }
 
@@ -174,42 +180,26 @@ impl NearCache {
     }
   }
 
-  /// What the key names Redis is to tell this cache of start with.
-  pub fn names_start(&self) -> String {
-    super::keys::names_start(&self.prefix)
-  }
-
-  /// The session id a key name Redis told of holds, if it is one of this store's.
+  /// The session id a tracked key name holds, if it is one of this store's.
   fn id_of<'v>(&self, key: &'v Value) -> Option<&'v str> {
     let Value::BulkString(name) = key else { return None };
     super::keys::id_in(&self.prefix, std::str::from_utf8(name).ok()?)
   }
 
   /// The expiry a read that reaches Redis asks for, in ms from when it is sent, and whether only if
-  /// that extends the one Redis holds (`PEXPIRE ... GT`). With broadcast tracking an unconditional
-  /// PEXPIRE is a change every other process hears of, and with several processes most reads that
-  /// reach Redis are of a session another process wrote moments ago: with GT such a read changes
-  /// nothing. Half the slack less than `expire`, so that a read that did refresh is answered from
-  /// memory for the other half before the next refresh; Redis still never holds less than the
-  /// 1% bound. Servers without GT (Redis 6): `expire`, always.
+  /// that extends the one Redis holds (`PEXPIRE ... GT`). An unconditional PEXPIRE is a change:
+  /// every other process holding the session is told to drop it, and with several processes most
+  /// reads that reach Redis are of a session another process wrote moments ago, which it holds.
+  /// With GT such a read changes nothing and the other process keeps its entry. Half the slack
+  /// less than `expire`, so that a read that did refresh is answered from memory for the other half
+  /// before the next refresh; Redis still never holds less than the 1% bound. Servers without GT
+  /// (Redis 6): `expire`, always.
   pub fn read_expiry(&self, expire_ms: u64) -> (u64, bool) {
     if self.state().expiry_gt {
       (expire_ms - expire_ms / (2 * EXPIRY_SLACK_DIVISOR), true)
     } else {
       (expire_ms, false)
     }
-  }
-
-  /// Session `id` was just made by this process (its id never left it): cached as empty, so its
-  /// first reads need no round trip. Only while a connection tracks: from then on any other
-  /// client's change of it is pushed here like any other (broadcast tracking covers keys this
-  /// process never read), and this process's own changes update the entry.
-  pub fn minted(&self, id: &str, expires: u64) {
-    let state = self.state();
-    if state.live.is_some() {
-      self.sessions.read_all(id, expires, std::iter::empty());
-    }
-    drop(state);
   }
 
   /// Starts a read of session `id` whose reply may be cached.
@@ -230,7 +220,7 @@ impl NearCache {
 
   /// Starts a change of session `id`.
   pub fn begin_change<'a>(&'a self, id: &'a str) -> Change<'a> {
-    Change { near: self, id, done: false }
+    Change { near: self, id, tracked: self.sessions.contains(id), done: false }
   }
 
   /// Mirrors a change this process made, which came back from Redis on `connection`, in the
@@ -311,18 +301,6 @@ mod tests {
     let (_socket, watch) = Watched::new(ours);
     near.tracking(2, watch, false);
     assert_eq!(near.read_expiry(HOUR), (HOUR, false));
-  }
-
-  #[test]
-  fn a_session_just_made_is_empty_until_changed_and_only_while_tracking() {
-    let (near, _redis, _socket) = tracking();
-    near.minted("session:new", now_ms() + HOUR);
-    assert_eq!(peek(&near, "session:new"), Peek::Absent);
-    near.pushed(1, &invalidate(&["p:{session:new}"]));
-    assert_eq!(peek(&near, "session:new"), Peek::Miss, "another process wrote it");
-    near.lost(1);
-    near.minted("session:later", now_ms() + HOUR);
-    assert_eq!(near.sessions.len(), 0, "no connection listens: nothing is held");
   }
 
   #[test]

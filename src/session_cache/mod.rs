@@ -272,6 +272,11 @@ impl SessionCache {
     self.update(id, |packed| with_expiry(packed, expires));
   }
 
+  /// Whether the session is cached (even if expired).
+  pub(crate) fn contains(&self, id: &str) -> bool {
+    self.entries.as_ref().is_some_and(|entries| entries.contains_key(&self.id_hash(id)))
+  }
+
   /// The session is gone (deleted, revoked or expired).
   pub(crate) fn removed(&self, id: &str) {
     if let Some(entries) = &self.entries {
