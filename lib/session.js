@@ -83,7 +83,7 @@ class Session {
     }
     this.id = config.idPrefix + this.token
     cookieRead(config, req, this.id, !this.#unsaved)
-    this.#blank = fresh && !this.#unsaved && store !== null && typeof store === 'object' && store[kRemoteReads] === true
+    this.#blank = fresh && !this.#unsaved && store?.[kRemoteReads] === true
   }
 
   // get(key, cb); get(cb), get(null or '', cb) mean getAll(cb).

@@ -226,8 +226,9 @@ impl Engine {
       Op::Get { id, key, expire_ms } => {
         let hash = session_key(&self.prefix, &id);
         let read = near.map(|near| near.begin_read(&id));
+        let expires = now_ms() + expire_ms;
         let mut pipe = redis::pipe();
-        let expires = self.refresh(&mut pipe, &hash, expire_ms);
+        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
         pipe.cmd("HMGET").arg(&hash).arg(REVOKED).arg(&*field(&key));
         let (((revoked, value),), connection): ((Pair,), u64) = link.query(&pipe).await?;
         if let (Some(near), Some(read), None) = (near, read, &revoked) {
@@ -238,8 +239,9 @@ impl Engine {
       Op::GetAll { id, expire_ms } => {
         let hash = session_key(&self.prefix, &id);
         let read = near.map(|near| near.begin_read(&id));
+        let expires = now_ms() + expire_ms;
         let mut pipe = redis::pipe();
-        let expires = self.refresh(&mut pipe, &hash, expire_ms);
+        pipe.cmd("PEXPIRE").arg(&hash).arg(expire_ms).ignore();
         pipe.cmd("HGETALL").arg(&hash);
         let ((fields,), connection): ((Vec<(String, String)>,), u64) = link.query(&pipe).await?;
         if fields.iter().any(|(k, _)| k == REVOKED) {
@@ -339,19 +341,6 @@ impl Engine {
       }
       Op::Get { .. } | Op::GetAll { .. } | Op::Set { .. } | Op::Del { .. } => unreachable!("handled by apply"),
     }
-  }
-
-  /// Adds a read's expiry refresh to `pipe` (see NearCache::read_expiry); returns the expiry the
-  /// near-cache may then count on, never later than the one Redis holds.
-  fn refresh(&self, pipe: &mut redis::Pipeline, hash: &str, expire_ms: u64) -> u64 {
-    let (ms, only_later) = self.near.as_deref().map_or((expire_ms, false), |near| near.read_expiry(expire_ms));
-    let expires = now_ms() + ms;
-    pipe.cmd("PEXPIRE").arg(hash).arg(ms);
-    if only_later {
-      pipe.arg("GT");
-    }
-    pipe.ignore();
-    expires
   }
 
   fn scope<'a>(&'a self, link: &'a Link) -> enumerate::Scope<'a> {

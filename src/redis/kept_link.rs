@@ -122,8 +122,7 @@ impl KeptLink {
           Some((mut connection, watch)) => {
             // Before any read: a read without tracking could be cached and never invalidated.
             redis::cmd("CLIENT").arg("TRACKING").arg("ON").arg("NOLOOP").exec_async(&mut connection).await?;
-            let info: String = redis::cmd("INFO").arg("server").query_async(&mut connection).await?;
-            near.tracking(number, watch, super::near_cache::takes_expiry_gt(&info));
+            near.tracking(number, watch);
             connection
           }
           None => client.get_multiplexed_async_connection_with_config(&settings).await?,

@@ -52,8 +52,6 @@ struct State {
   watch: Option<Arc<Watch>>,
   /// Sessions with a read out, and whether an invalidation came for them since it was sent.
   reading: HashMap<String, bool>,
-  /// The live connection's server takes `PEXPIRE ... GT` (Redis 7 and later, Valkey).
-  expiry_gt: bool,
 }
 
 /// A read that may fill the cache with its reply. Dropping it (an error, a timeout) just ends it.
@@ -116,11 +114,10 @@ impl NearCache {
 
   /// Connection `connection` has tracking on: from now on its replies may fill the cache, which
   /// starts empty (what it held may have changed while no connection listened).
-  pub fn tracking(&self, connection: u64, watch: Arc<Watch>, expiry_gt: bool) {
+  pub fn tracking(&self, connection: u64, watch: Arc<Watch>) {
     let mut state = self.state();
     state.live = Some(connection);
     state.watch = Some(watch);
-    state.expiry_gt = expiry_gt;
     Self::forget_all(&self.sessions, &mut state);
   }
 
@@ -186,22 +183,6 @@ impl NearCache {
     super::keys::id_in(&self.prefix, std::str::from_utf8(name).ok()?)
   }
 
-  /// The expiry a read that reaches Redis asks for, in ms from when it is sent, and whether only if
-  /// that extends the one Redis holds (`PEXPIRE ... GT`). An unconditional PEXPIRE is a change:
-  /// every other process holding the session is told to drop it, and with several processes most
-  /// reads that reach Redis are of a session another process wrote moments ago, which it holds.
-  /// With GT such a read changes nothing and the other process keeps its entry. Half the slack
-  /// less than `expire`, so that a read that did refresh is answered from memory for the other half
-  /// before the next refresh; Redis still never holds less than the 1% bound. Servers without GT
-  /// (Redis 6): `expire`, always.
-  pub fn read_expiry(&self, expire_ms: u64) -> (u64, bool) {
-    if self.state().expiry_gt {
-      (expire_ms - expire_ms / (2 * EXPIRY_SLACK_DIVISOR), true)
-    } else {
-      (expire_ms, false)
-    }
-  }
-
   /// Starts a read of session `id` whose reply may be cached.
   pub fn begin_read<'a>(&'a self, id: &'a str) -> Read<'a> {
     self.state().reading.insert(id.to_owned(), false);
@@ -234,14 +215,6 @@ impl NearCache {
   }
 }
 
-/// Whether the server whose `INFO server` text is `info` takes `PEXPIRE ... GT`: Redis 7.0 and
-/// later (Valkey reports the Redis version it is compatible with, 7.2.4).
-pub fn takes_expiry_gt(info: &str) -> bool {
-  let version = info.lines().find_map(|line| line.strip_prefix("redis_version:"));
-  let major = version.and_then(|version| version.trim().split('.').next()?.parse::<u32>().ok());
-  major.is_some_and(|major| major >= 7)
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -262,7 +235,7 @@ mod tests {
     let near = NearCache::new(1 << 20, "p:");
     let (ours, redis) = UnixStream::pair().unwrap();
     let (watched, watch) = Watched::new(ours);
-    near.tracking(1, watch, true);
+    near.tracking(1, watch);
     (near, redis, watched)
   }
 
@@ -283,24 +256,6 @@ mod tests {
     near.pushed(1, &invalidate(&["p:{session:a}", "other:{session:b}", "p:{session:b"]));
     assert_eq!(peek(&near, "session:a"), Peek::Miss);
     assert_eq!(peek(&near, "session:b"), Peek::Found("2".into()), "keys not of this store's shape are ignored");
-  }
-
-  #[test]
-  fn servers_from_redis_7_take_gt() {
-    assert!(takes_expiry_gt("# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\n"));
-    assert!(takes_expiry_gt("# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\n"));
-    assert!(!takes_expiry_gt("# Server\r\nredis_version:6.2.14\r\n"));
-    assert!(!takes_expiry_gt("# Server\r\n"), "unknown: the plain PEXPIRE");
-  }
-
-  #[test]
-  fn a_read_asks_for_half_the_slack_less_only_with_gt() {
-    let (near, _redis, _socket) = tracking();
-    assert_eq!(near.read_expiry(HOUR), (HOUR - HOUR / 200, true));
-    let (ours, _redis) = UnixStream::pair().unwrap();
-    let (_socket, watch) = Watched::new(ours);
-    near.tracking(2, watch, false);
-    assert_eq!(near.read_expiry(HOUR), (HOUR, false));
   }
 
   #[test]
@@ -327,7 +282,7 @@ mod tests {
     assert_eq!(near.sessions.len(), 0, "no fills without a tracking connection");
     let (ours, _redis) = UnixStream::pair().unwrap();
     let (_socket, watch) = Watched::new(ours);
-    near.tracking(2, watch, true);
+    near.tracking(2, watch);
     let read = near.begin_read("session:a");
     near.fill(read, 1, |sessions| sessions.read("session:a", now_ms() + HOUR, "k", Some(b"old")));
     assert_eq!(near.sessions.len(), 0, "a reply from an older connection fills nothing");
